@@ -1,0 +1,3 @@
+from aftersales.api.setup import api
+
+__all__ = ["api"]

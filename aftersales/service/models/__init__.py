@@ -1,0 +1,20 @@
+from aftersales.service.models.sla import PauseSegment, SlaPolicy
+from aftersales.service.models.tickets import (
+    Attachment,
+    Comment,
+    Ticket,
+    TicketEvent,
+)
+from aftersales.service.models.work import AssignmentCursor, PartUsage, Visit
+
+__all__ = [
+    "AssignmentCursor",
+    "Attachment",
+    "Comment",
+    "PartUsage",
+    "PauseSegment",
+    "SlaPolicy",
+    "Ticket",
+    "TicketEvent",
+    "Visit",
+]

@@ -1,0 +1,20 @@
+from django.db import models
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TicketQuerySet":
+        """The one entry point for every ticket read made on a person's behalf.
+
+        Company-wide roles see all; staff see their stores' tickets; a portal customer sees their own."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.sees_all_stores:
+            return self
+        if not user.is_staff_member:
+            return self.filter(customer__user=user)
+        return self.filter(store__in=user.stores.all())
+
+    def open(self) -> "TicketQuerySet":
+        from aftersales.service.models.tickets import OPEN_STATUSES
+
+        return self.filter(status__in=OPEN_STATUSES)

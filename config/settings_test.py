@@ -1,0 +1,13 @@
+"""Test settings: the same file as production with fast hashing and mail captured in memory."""
+
+import os
+
+os.environ.setdefault("AFTERSALES_INSECURE_DEV_KEY", "true")
+os.environ.setdefault("SECURE_COOKIES", "false")
+
+from config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+STORAGES["default"]["OPTIONS"]["location"] = BASE_DIR / "var" / "test-private"  # noqa: F405
