@@ -75,7 +75,11 @@ class CalendarOverride(TimeStampedModel):
 
     date = models.DateField(_("date"))
     store = models.ForeignKey(
-        Store, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_overrides",
+        Store,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_overrides",
         help_text=_("empty = every store"),
     )
     is_workday = models.BooleanField(_("is a working day"))
@@ -134,7 +138,9 @@ class Team(TimeStampedModel):
 class FaultCategory(TimeStampedModel):
     """The fault taxonomy; staff skills are fault categories, so it lives with the staff."""
 
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
@@ -209,7 +215,9 @@ class Leave(TimeStampedModel):
         verbose_name = _("leave")
         verbose_name_plural = _("leave")
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="leave_ends_after_start")
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="leave_ends_after_start"
+            )
         ]
 
     def __str__(self) -> str:

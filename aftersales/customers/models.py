@@ -34,8 +34,12 @@ class Customer(TimeStampedModel):
         Store, on_delete=models.PROTECT, related_name="customers", verbose_name=_("home store")
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="customer", verbose_name=_("portal login"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customer",
+        verbose_name=_("portal login"),
     )
 
     objects = CustomerQuerySet.as_manager()
@@ -66,7 +70,9 @@ class Contact(TimeStampedModel):
 
 
 class ProductCategory(TimeStampedModel):
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
 
@@ -99,8 +105,12 @@ class WarrantyPolicy(TimeStampedModel):
         verbose_name = _("warranty policy")
         verbose_name_plural = _("warranty policies")
         constraints = [
-            models.CheckConstraint(condition=Q(parts_percent__lte=100), name="warranty_parts_percent_max_100"),
-            models.CheckConstraint(condition=Q(labour_percent__lte=100), name="warranty_labour_percent_max_100"),
+            models.CheckConstraint(
+                condition=Q(parts_percent__lte=100), name="warranty_parts_percent_max_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(labour_percent__lte=100), name="warranty_labour_percent_max_100"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,11 +129,16 @@ class ProductModel(TimeStampedModel):
         _("identified by"), max_length=10, choices=IdentifierKind.choices, default=IdentifierKind.SERIAL
     )
     serial_pattern = models.CharField(
-        _("serial pattern"), max_length=100, blank=True,
+        _("serial pattern"),
+        max_length=100,
+        blank=True,
         help_text=_("regular expression a serial of this model must match; empty = any"),
     )
     warranty_policy = models.ForeignKey(
-        WarrantyPolicy, on_delete=models.PROTECT, related_name="product_models", verbose_name=_("standard warranty")
+        WarrantyPolicy,
+        on_delete=models.PROTECT,
+        related_name="product_models",
+        verbose_name=_("standard warranty"),
     )
 
     class Meta:
@@ -175,7 +190,9 @@ class Coverage(TimeStampedModel):
         verbose_name = _("coverage")
         verbose_name_plural = _("coverages")
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="coverage_ends_after_start")
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="coverage_ends_after_start"
+            )
         ]
 
     def __str__(self) -> str:

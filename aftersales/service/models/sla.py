@@ -13,14 +13,17 @@ class SlaPolicy(TimeStampedModel):
     (store, then customer tier, then kind, then priority), ties broken by `rank`."""
 
     name = models.CharField(_("name"), max_length=100)
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, null=True, blank=True, related_name="sla_policies")
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, null=True, blank=True, related_name="sla_policies"
+    )
     kind = models.CharField(_("kind"), max_length=16, blank=True)
     priority = models.CharField(_("priority"), max_length=10, blank=True)
     customer_tier = models.CharField(_("customer tier"), max_length=10, blank=True)
     response_minutes = models.PositiveIntegerField(_("first response within (minutes)"), default=24 * 60)
     resolution_minutes = models.PositiveIntegerField(_("resolve within (minutes)"))
     business_hours = models.BooleanField(
-        _("count business hours only"), default=False,
+        _("count business hours only"),
+        default=False,
         help_text=_("off = calendar time (24×7); on = the store's working hours and holidays"),
     )
     warning_percent = models.PositiveSmallIntegerField(_("warn at (% of target)"), default=75)

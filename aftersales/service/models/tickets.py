@@ -51,8 +51,13 @@ class Status(models.TextChoices):
 
 OPEN_STATUSES = frozenset(
     {
-        Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDING_CUSTOMER, Status.PENDING_PARTS,
-        Status.VISIT_SCHEDULED, Status.REOPENED,
+        Status.NEW,
+        Status.ASSIGNED,
+        Status.IN_PROGRESS,
+        Status.PENDING_CUSTOMER,
+        Status.PENDING_PARTS,
+        Status.VISIT_SCHEDULED,
+        Status.REOPENED,
     }
 )
 # While waiting on the customer or on parts the SLA clock stops.
@@ -69,26 +74,43 @@ class Outcome(models.TextChoices):
 
 class Ticket(TimeStampedModel):
     number = models.CharField(_("number"), max_length=20, unique=True)
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("store"))
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("store")
+    )
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="service_requests", verbose_name=_("customer")
     )
     asset = models.ForeignKey(
-        Asset, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("asset")
+        Asset,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("asset"),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.REPAIR)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
     fault_category = models.ForeignKey(
-        FaultCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        FaultCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
         verbose_name=_("fault category"),
     )
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="assigned_tickets", verbose_name=_("assignee"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -1,0 +1,80 @@
+"""Reads of customers, assets and warranty coverage."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from aftersales.customers.models import Asset, Coverage, Customer
+
+
+@dataclass(frozen=True)
+class WarrantyStatus:
+    """What registration shows: "in warranty until …" or "out of warranty since …"."""
+
+    in_warranty: bool
+    until: date | None  # last covered day of the coverage in force
+    since: date | None  # day after the last coverage ended (None if the asset never had one)
+    parts_percent: int
+    labour_percent: int
+    policy_name: str
+
+    @property
+    def label(self) -> str:
+        from django.utils.formats import date_format
+        from django.utils.translation import gettext
+
+        if self.in_warranty:
+            return gettext("In warranty until %(date)s") % {"date": date_format(self.until)}
+        if self.since:
+            return gettext("Out of warranty since %(date)s") % {"date": date_format(self.since)}
+        return gettext("No warranty on record")
+
+
+def asset_warranty_status(*, asset: Asset, on: date) -> WarrantyStatus:
+    coverages = list(asset.coverages.select_related("policy").order_by("ends_on"))
+    in_force = [c for c in coverages if c.starts_on <= on <= c.ends_on]
+    if in_force:
+        # Several coverages may overlap (standard + extended): the most generous one applies.
+        best = max(in_force, key=lambda c: (c.policy.parts_percent + c.policy.labour_percent, c.ends_on))
+        return WarrantyStatus(
+            in_warranty=True,
+            until=max(c.ends_on for c in in_force),
+            since=None,
+            parts_percent=best.policy.parts_percent,
+            labour_percent=best.policy.labour_percent,
+            policy_name=best.policy.name,
+        )
+    ended = [c for c in coverages if c.ends_on < on]
+    since = None
+    if ended:
+        from datetime import timedelta
+
+        since = ended[-1].ends_on + timedelta(days=1)
+    return WarrantyStatus(
+        in_warranty=False,
+        until=None,
+        since=since,
+        parts_percent=0,
+        labour_percent=0,
+        policy_name=ended[-1].policy.name if ended else "",
+    )
+
+
+def customer_search(*, viewer, query: str, limit: int = 20) -> QuerySet[Customer]:
+    """Lookup for the registration form: by name, phone, email, or an asset's serial / VIN."""
+    query = query.strip()
+    customers = Customer.objects.visible_to(viewer)
+    if not query:
+        return customers.none()
+    matching_assets = Asset.objects.filter(serial__iexact=query).values("customer_id")
+    return customers.filter(
+        Q(name__icontains=query)
+        | Q(phone__contains=query)
+        | Q(email__iexact=query)
+        | Q(pk__in=matching_assets)
+    ).select_related("home_store")[:limit]
+
+
+def coverage_for(*, asset: Asset) -> QuerySet[Coverage]:
+    return asset.coverages.select_related("policy")

@@ -1,0 +1,97 @@
+"""Emails on key events. Each is sent only after the transaction commits (a rolled-back change must not
+mail anyone), through a background task so a slow mail server never holds up a page."""
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from aftersales.service.tasks import send_email_task
+
+
+def _send_after_commit(*, to: list[str], subject: str, body: str) -> None:
+    recipients = [address for address in to if address]
+    if not recipients:
+        return
+    transaction.on_commit(lambda: send_email_task.enqueue(to=recipients, subject=subject, body=body))
+
+
+def tracking_url(ticket) -> str:
+    return settings.SITE_URL + reverse("customers:track", args=[ticket.tracking_token])
+
+
+def ticket_url(ticket) -> str:
+    return settings.SITE_URL + reverse("service:ticket_detail", args=[ticket.number])
+
+
+def confirmation_to_customer(*, ticket) -> None:
+    customer = ticket.customer
+    if not customer.email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[%(number)s] We have received your request: %(subject)s") % {
+            "number": ticket.number,
+            "subject": ticket.subject,
+        }
+        body = _(
+            "Dear %(name)s,\n\nyour service request %(number)s was registered at %(store)s. "
+            "A service specialist will contact you within 24 hours.\n\nFollow it here: %(url)s\n"
+        ) % {
+            "name": customer.name,
+            "number": ticket.number,
+            "store": ticket.store.name,
+            "url": tracking_url(ticket),
+        }
+    _send_after_commit(to=[customer.email], subject=subject, body=body)
+
+
+def reply_to_customer(*, ticket, comment) -> None:
+    if not ticket.customer.email:
+        return
+    subject = f"[{ticket.number}] {ticket.subject}"
+    body = f"{comment.body}\n\n—\n{tracking_url(ticket)}\n"
+    _send_after_commit(to=[ticket.customer.email], subject=subject, body=body)
+
+
+def resolved_to_customer(*, ticket) -> None:
+    if not ticket.customer.email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[%(number)s] Your request is resolved") % {"number": ticket.number}
+        body = _(
+            "Your request %(number)s is resolved. If the problem persists, reply or reopen it: %(url)s\n"
+        ) % {
+            "number": ticket.number,
+            "url": tracking_url(ticket),
+        }
+    _send_after_commit(to=[ticket.customer.email], subject=subject, body=body)
+
+
+def assignment_to_specialist(*, ticket) -> None:
+    if ticket.assignee is None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[%(number)s] Assigned to you: %(subject)s") % {
+            "number": ticket.number,
+            "subject": ticket.subject,
+        }
+        body = _("Respond by %(due)s.\n%(url)s\n") % {
+            "due": ticket.response_due_at,
+            "url": ticket_url(ticket),
+        }
+    _send_after_commit(to=[ticket.assignee.email], subject=subject, body=body)
+
+
+def sla_alert(*, ticket, recipients: list, level: str, target: str) -> None:
+    """`level` is "warning" or "breach"; `target` is "response" or "resolution"."""
+    with translation.override(settings.LANGUAGE_CODE):
+        words = {"warning": _("SLA warning"), "breach": _("SLA breached")}[level]
+        what = {"response": _("first response"), "resolution": _("resolution")}[target]
+        subject = f"[{ticket.number}] {words}: {what}"
+        body = _("%(what)s due %(due)s.\n%(url)s\n") % {
+            "what": what,
+            "due": ticket.response_due_at if target == "response" else ticket.resolution_due_at,
+            "url": ticket_url(ticket),
+        }
+    _send_after_commit(to=[user.email for user in recipients], subject=subject, body=body)

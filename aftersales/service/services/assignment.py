@@ -1,0 +1,112 @@
+"""Who gets a new request: filters narrow the store's staff to those who can take it now, then a
+chooser picks one. Managers can reassign with a reason. Every assignment is an event."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+
+from aftersales.accounts.models import Role, User
+from aftersales.core import clock
+from aftersales.core.errors import ApplicationError
+from aftersales.service import notifications
+from aftersales.service.models import AssignmentCursor, Ticket
+from aftersales.service.models.tickets import OPEN_STATUSES, PAUSED_STATUSES, Status
+from aftersales.service.permissions import can_work_on, require_manage
+from aftersales.service.services.state import event_record, lock_ticket, move_status, save_fields
+
+ASSIGNABLE_ROLES = (Role.SPECIALIST,)
+
+
+def candidates_for(ticket: Ticket) -> QuerySet[User]:
+    """Specialists of the ticket's store who are on duty, not on leave today, and skilled in its fault
+    category (when nobody in the store has that skill, the skill filter is dropped rather than leaving
+    the customer waiting for a manager)."""
+    today = clock.now().date()
+    staff = User.objects.filter(
+        is_active=True, on_duty=True, role__in=ASSIGNABLE_ROLES, stores=ticket.store_id
+    ).exclude(leaves__starts_on__lte=today, leaves__ends_on__gte=today)
+    if ticket.fault_category_id:
+        skilled = staff.filter(skills=ticket.fault_category_id)
+        if skilled.exists():
+            return skilled
+    return staff
+
+
+def choose_least_load(ticket: Ticket, candidates: QuerySet[User]) -> User | None:
+    """Fewest open requests whose SLA clock runs (paused ones do not count as load); ties go to the
+    person who has waited longest since the round-robin cursor."""
+    running = Q(assigned_tickets__status__in=OPEN_STATUSES - PAUSED_STATUSES)
+    ranked = list(candidates.annotate(load=Count("assigned_tickets", filter=running)).order_by("load", "pk"))
+    if not ranked:
+        return None
+    lowest = [user for user in ranked if user.load == ranked[0].load]
+    return _next_after_cursor(ticket, lowest)
+
+
+def choose_round_robin(ticket: Ticket, candidates: QuerySet[User]) -> User | None:
+    return _next_after_cursor(ticket, list(candidates.order_by("pk")))
+
+
+def _next_after_cursor(ticket: Ticket, ordered: list[User]) -> User | None:
+    if not ordered:
+        return None
+    cursor, _ = AssignmentCursor.objects.select_for_update().get_or_create(store_id=ticket.store_id)
+    after = [user for user in ordered if cursor.last_assignee_id is None or user.pk > cursor.last_assignee_id]
+    chosen = (after or ordered)[0]
+    cursor.last_assignee_id = chosen.pk
+    cursor.save(update_fields=["last_assignee_id"])
+    return chosen
+
+
+CHOOSERS: dict[str, Callable[[Ticket, QuerySet[User]], User | None]] = {
+    "least_load": choose_least_load,
+    "round_robin": choose_round_robin,
+}
+
+
+def _assign(ticket: Ticket, assignee: User, *, by: User | None, reason: str, automatic: bool) -> Ticket:
+    previous = ticket.assignee
+    ticket.assignee = assignee
+    fields = ["assignee"]
+    payload = {
+        "assignee": assignee.pk,
+        "previous": previous.pk if previous else None,
+        "reason": reason,
+        "automatic": automatic,
+    }
+    if ticket.status in {Status.NEW, Status.REOPENED}:
+        fields += move_status(ticket, Status.ASSIGNED, by=by, event_type="assigned", payload=payload)
+    else:
+        event_record(ticket=ticket, type="assigned", actor=by, payload=payload)
+    save_fields(ticket, fields)
+    notifications.assignment_to_specialist(ticket=ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_auto_assign(*, ticket: Ticket) -> Ticket:
+    chooser = CHOOSERS[getattr(settings, "AFTERSALES_ASSIGNMENT_CHOOSER", "least_load")]
+    assignee = chooser(ticket, candidates_for(ticket))
+    if assignee is None:
+        # Stays in the store's unassigned queue, where managers see it.
+        return ticket
+    return _assign(ticket, assignee, by=None, reason="automatic", automatic=True)
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, assignee: User, by: User, reason: str) -> Ticket:
+    """A manager (re)assigns a request; the reason is kept on the event."""
+    ticket = lock_ticket(ticket)
+    require_manage(by, ticket.store_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("Give a reason for the assignment.", field="reason")
+    if ticket.status not in OPEN_STATUSES:
+        raise ApplicationError(f"{ticket.number} is {ticket.get_status_display()} and cannot be assigned.")
+    if assignee.role == Role.CUSTOMER or not can_work_on(assignee, ticket):
+        raise ApplicationError(f"{assignee} does not work in {ticket.store}.", field="assignee")
+    if ticket.assignee_id == assignee.pk:
+        raise ApplicationError(f"{ticket.number} is already assigned to {assignee}.", field="assignee")
+    return _assign(ticket, assignee, by=by, reason=reason, automatic=False)

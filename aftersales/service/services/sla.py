@@ -1,0 +1,132 @@
+"""SLA policies applied to tickets: deadlines, pauses, measured durations, warnings and escalation."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Case, IntegerField, Q, Value, When
+
+from aftersales.service import sla_calendar
+from aftersales.service.calendars import policy_calendar, store_calendar
+from aftersales.service.models import PauseSegment, SlaPolicy, Ticket
+
+
+def sla_policy_for(*, ticket: Ticket) -> SlaPolicy | None:
+    """The most specific active policy whose non-empty criteria all match the ticket."""
+    tier = ticket.customer.tier
+    matching = SlaPolicy.objects.filter(active=True).filter(
+        Q(store__isnull=True) | Q(store=ticket.store_id),
+        Q(kind="") | Q(kind=ticket.kind),
+        Q(priority="") | Q(priority=ticket.priority),
+        Q(customer_tier="") | Q(customer_tier=tier),
+    )
+
+    def weight(condition: Q, points: int) -> Case:
+        return Case(When(condition, then=Value(points)), default=Value(0), output_field=IntegerField())
+
+    return (
+        matching.annotate(
+            specificity=weight(Q(store__isnull=False), 8)
+            + weight(~Q(customer_tier=""), 4)
+            + weight(~Q(kind=""), 2)
+            + weight(~Q(priority=""), 1)
+        )
+        .order_by("-specificity", "-rank", "pk")
+        .first()
+    )
+
+
+def _pauses(ticket: Ticket) -> list[tuple[datetime, datetime | None]]:
+    return [(p.starts_at, p.ends_at) for p in ticket.pauses.all()]
+
+
+def _calendar(ticket: Ticket, policy: SlaPolicy):
+    return policy_calendar(
+        business_hours=policy.business_hours, store=ticket.store, around=ticket.created_at.date()
+    )
+
+
+def sla_deadlines_compute(*, ticket: Ticket) -> list[str]:
+    """(Re)compute the due dates from the policy, the creation time and every pause so far.
+
+    Returns the changed field names; the caller saves them. An open pause leaves the resolution
+    deadline empty: the clock stands still until it resumes."""
+    policy = ticket.sla_policy
+    if policy is None:
+        return []
+    calendar = _calendar(ticket, policy)
+    pauses = _pauses(ticket)
+    start = ticket.created_at
+    if ticket.reopen_count and ticket.status not in {"resolved", "closed"}:
+        # A reopened request gets a fresh resolution target from the moment it was reopened.
+        reopened = ticket.events.filter(type="reopened").order_by("-created_at").first()
+        start = reopened.created_at if reopened else start
+    ticket.response_due_at = sla_calendar.deadline(
+        calendar, ticket.created_at, timedelta(minutes=policy.response_minutes), pauses=pauses
+    )
+    ticket.resolution_due_at = sla_calendar.deadline(
+        calendar, start, timedelta(minutes=policy.resolution_minutes), pauses=pauses
+    )
+    return ["response_due_at", "resolution_due_at"]
+
+
+def pause_open(*, ticket: Ticket, reason: str, at: datetime) -> list[str]:
+    PauseSegment.objects.create(ticket=ticket, reason=reason, starts_at=at)
+    ticket.paused_since = at
+    return ["paused_since", *sla_deadlines_compute(ticket=ticket)]
+
+
+def pause_close(*, ticket: Ticket, at: datetime) -> list[str]:
+    segment = ticket.pauses.filter(ends_at__isnull=True).first()
+    if segment is None:
+        return []
+    segment.ends_at = at
+    segment.save(update_fields=["ends_at", "updated_at"])
+    ticket.paused_seconds += int((at - segment.starts_at).total_seconds())
+    ticket.paused_since = None
+    return ["paused_since", "paused_seconds", *sla_deadlines_compute(ticket=ticket)]
+
+
+def _business_minutes(ticket: Ticket, start: datetime, end: datetime) -> int:
+    calendar = store_calendar(ticket.store, around=start.date())
+    return sla_calendar.working_seconds(calendar, start, end, pauses=_pauses(ticket)) // 60
+
+
+def first_response_measure(*, ticket: Ticket, at: datetime) -> list[str]:
+    """Store the first-response durations once, when the first customer-facing contact happens."""
+    ticket.first_response_at = at
+    ticket.first_response_minutes = int((at - ticket.created_at).total_seconds() // 60)
+    ticket.first_response_business_minutes = _business_minutes(ticket, ticket.created_at, at)
+    ticket.response_breached = bool(ticket.response_due_at and at > ticket.response_due_at)
+    return [
+        "first_response_at",
+        "first_response_minutes",
+        "first_response_business_minutes",
+        "response_breached",
+    ]
+
+
+def resolution_measure(*, ticket: Ticket, at: datetime) -> list[str]:
+    """Calendar minutes run from registration and include paused time (paused_seconds is stored
+    beside them); business minutes count the store's working time with pauses taken out."""
+    ticket.resolved_at = at
+    ticket.resolution_minutes = int((at - ticket.created_at).total_seconds() // 60)
+    ticket.resolution_business_minutes = _business_minutes(ticket, ticket.created_at, at)
+    ticket.resolution_breached = ticket.resolution_breached or bool(
+        ticket.resolution_due_at and at > ticket.resolution_due_at
+    )
+    return [
+        "resolved_at",
+        "resolution_minutes",
+        "resolution_business_minutes",
+        "resolution_breached",
+    ]
+
+
+def warning_threshold(*, start: datetime, due: datetime, percent: int) -> datetime:
+    return start + (due - start) * (percent / 100)
+
+
+def escalation_steps() -> list[float]:
+    """After a breach, the share of the target that must pass again before each further level:
+    level 1 (assignee) at the breach, level 2 (store manager), level 3 (executives)."""
+    return list(getattr(settings, "AFTERSALES_ESCALATION_STEPS", [0.0, 0.5, 1.0]))
