@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TimeStampedModel(models.Model):
@@ -9,3 +10,21 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class PeriodicJobRun(TimeStampedModel):
+    """When the worker last enqueued each periodic job of `core.schedule.JOBS`.
+
+    The worker advances `last_enqueued_at` with a compare-and-set UPDATE, so of several workers only
+    one enqueues a due job."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    last_enqueued_at = models.DateTimeField(_("last enqueued at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("periodic job run")
+        verbose_name_plural = _("periodic job runs")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_enqueued_at}"
