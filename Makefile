@@ -13,7 +13,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --tb=short
 SYSTEM_PACKAGES := chromium fonts-noto-cjk gettext
 # The database the tests run on, credentials masked, for the log.
 DB_LABEL = $(if $(DATABASE_URL),$(shell printf '%s' '$(DATABASE_URL)' | sed -E 's#//[^@/]*@#//***@#'),SQLite)
