@@ -119,7 +119,7 @@ class Ticket(TimeStampedModel):
     tracking_token = models.CharField(max_length=64, unique=True)
 
     # --- warranty decision, taken at registration from the asset's coverage
-    in_warranty = models.BooleanField(_("in warranty"), null=True)
+    in_warranty = models.BooleanField(_("in warranty"), null=True, blank=True)
     parts_covered_percent = models.PositiveSmallIntegerField(default=0)
     labour_covered_percent = models.PositiveSmallIntegerField(default=0)
 
