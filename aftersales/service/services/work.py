@@ -7,7 +7,7 @@ from django.db import transaction
 
 from aftersales.accounts.models import Role, User
 from aftersales.core import clock
-from aftersales.core.errors import ApplicationError, IllegalTransition
+from aftersales.core.errors import ApplicationError, IllegalTransition, NotAllowed
 from aftersales.service.models import PartUsage, Ticket, Visit
 from aftersales.service.models.tickets import Status
 from aftersales.service.permissions import can_work_on, is_ticket_customer, require_work_on
@@ -76,7 +76,7 @@ def _visit_step(visit: Visit, *, by: User, allowed_from: set[str], to: str, stam
 def visit_confirm(*, visit: Visit, by: User) -> Visit:
     """The customer (portal) or staff on the customer's behalf confirms the booked window."""
     if not (is_ticket_customer(by, visit.ticket) or can_work_on(by, visit.ticket)):
-        require_work_on(by, visit.ticket)
+        raise NotAllowed("Only the customer or the store's staff may confirm this visit.")
     return _visit_step(
         visit,
         by=by,
