@@ -24,6 +24,7 @@ CUSTOMER_KINDS = (
     (Kind.COMPLAINT, _("A complaint")),
 )
 SUBJECT_MAX = 200
+SUBJECT_REQUIRED = _("Say in a few words what the request is about.")
 MESSAGE_MAX = 5000
 
 
@@ -93,6 +94,7 @@ class PortalRequestForm(MarkedForm):
     subject = forms.CharField(
         max_length=SUBJECT_MAX,
         label=_("Subject"),
+        error_messages={"required": SUBJECT_REQUIRED},
         widget=forms.TextInput(attrs={"placeholder": _("e.g. The air conditioner does not cool")}),
     )
     description = forms.CharField(
@@ -104,18 +106,21 @@ class PortalRequestForm(MarkedForm):
     )
     attachment = AttachmentField()
 
-    def __init__(self, *args, customer: Customer, **kwargs):
+    def __init__(self, *args, customer: Customer, asset_id: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.customer = customer
         # Only the customer's own products can be chosen: another customer's asset id is "not a choice".
-        self.fields["asset"].queryset = customer.assets.select_related("product_model").order_by("serial")
-        if self.fields["asset"].queryset.count() == 1:
-            self.fields["asset"].initial = self.fields["asset"].queryset.get().pk
+        assets = customer.assets.select_related("product_model").order_by("serial")
+        self.fields["asset"].queryset = assets
+        if asset_id and assets.filter(pk=asset_id).exists():
+            self.fields["asset"].initial = int(asset_id)
+        elif len(assets) == 1:
+            self.fields["asset"].initial = assets[0].pk
 
     def clean_subject(self):
         subject = self.cleaned_data["subject"].strip()
         if not subject:
-            raise forms.ValidationError(_("Say in a few words what the request is about."))
+            raise forms.ValidationError(SUBJECT_REQUIRED)
         return subject
 
 
@@ -179,7 +184,9 @@ class WebRequestForm(MarkedForm):
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
     )
     kind = forms.ChoiceField(choices=CUSTOMER_KINDS, label=_("What do you need?"), initial=Kind.REPAIR)
-    subject = forms.CharField(max_length=SUBJECT_MAX, label=_("Subject"))
+    subject = forms.CharField(
+        max_length=SUBJECT_MAX, label=_("Subject"), error_messages={"required": SUBJECT_REQUIRED}
+    )
     description = forms.CharField(
         max_length=MESSAGE_MAX,
         required=False,
@@ -217,7 +224,7 @@ class WebRequestForm(MarkedForm):
     def clean_subject(self):
         subject = self.cleaned_data["subject"].strip()
         if not subject:
-            raise forms.ValidationError(_("Say in a few words what the request is about."))
+            raise forms.ValidationError(SUBJECT_REQUIRED)
         return subject
 
     def clean_serial(self):

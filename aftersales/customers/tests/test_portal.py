@@ -1,12 +1,14 @@
 """The customer portal: a customer sees and acts on their own requests only, and never an internal note."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 
+from aftersales.customers.selectors import asset_warranty_status
 from aftersales.service.models import Attachment, Comment, Ticket, Visit
 from aftersales.service.services.tickets import (
     ticket_register,
@@ -125,7 +127,10 @@ def test_portal_warranty_status_in_chinese(customer_a):
     response = portal_client(customer_a, language="zh-hans").get("/portal/")
     # then
     assert response.headers["Content-Language"] == "zh-hans"
-    assert "SN-A-0001" in response.text
+    with translation.override("zh-hans"):
+        label = asset_warranty_status(asset=customer_a.assets.get(), on=date(2026, 3, 2)).label
+    assert "2028年2月29日" in label
+    assert label in response.text
 
 
 # --- one request -----------------------------------------------------------------------------------------
@@ -183,14 +188,18 @@ def test_request_page_lists_only_files_visible_to_the_customer(customer_a, speci
     ticket = register(customer_a)
     from aftersales.service.services.attachments import attachment_add
 
-    attachment_add(ticket=ticket, by=specialist_a, upload=SimpleUploadedFile("invoice.png", PNG))
+    shown = attachment_add(ticket=ticket, by=specialist_a, upload=SimpleUploadedFile("invoice.png", PNG))
     hidden = attachment_add(ticket=ticket, by=specialist_a, upload=SimpleUploadedFile("cost-sheet.png", PNG))
     Attachment.objects.filter(pk=hidden.pk).update(visible_to_customer=False)
+    client = portal_client(customer_a)
     # when
-    response = portal_client(customer_a).get(f"/portal/requests/{ticket.number}/")
+    response = client.get(f"/portal/requests/{ticket.number}/")
     # then
     assert "invoice.png" in response.text
     assert "cost-sheet.png" not in response.text
+    download = f"/requests/{ticket.number}/attachments/{shown.pk}/"
+    assert f'href="{download}"' in response.text
+    assert client.get(download).status_code == 200
 
 
 # --- new request -----------------------------------------------------------------------------------------
@@ -446,3 +455,16 @@ def test_portal_actions_refuse_get(customer_a):
     assert [r.status_code for r in responses] == [405, 405, 405]
     ticket.refresh_from_db()
     assert ticket.status == "assigned"
+
+
+def test_new_request_form_preselects_my_product_from_the_link(customer_a, customer_b):
+    # given the "request service" link of customer A's product, and a forged one with B's product
+    mine, theirs = customer_a.assets.get(), customer_b.assets.get()
+    client = portal_client(customer_a)
+    # when
+    own = client.get(f"/portal/requests/new/?asset={mine.pk}")
+    forged = client.get(f"/portal/requests/new/?asset={theirs.pk}")
+    # then
+    assert own.context["form"].fields["asset"].initial == mine.pk
+    assert forged.context["form"].fields["asset"].initial == mine.pk  # the only own asset, not B's
+    assert "SN-B-0001" not in forged.text

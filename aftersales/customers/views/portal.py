@@ -74,7 +74,12 @@ def portal_home(request):
 @portal_customer_required
 def portal_new(request):
     customer = request.customer
-    form = PortalRequestForm(request.POST or None, request.FILES or None, customer=customer)
+    form = PortalRequestForm(
+        request.POST or None,
+        request.FILES or None,
+        customer=customer,
+        asset_id=request.GET.get("asset", "") if request.GET.get("asset", "").isdigit() else None,
+    )
     if request.method == "POST" and form.is_valid():
         asset = form.cleaned_data["asset"]
         try:
