@@ -56,7 +56,9 @@ def attachment_add(*, ticket: Ticket, by: User, upload: UploadedFile) -> Attachm
     content_type = sniff_content_type(head, name)
     if content_type not in settings.ATTACHMENT_ALLOWED_TYPES:
         allowed = ", ".join(settings.ATTACHMENT_ALLOWED_TYPES)
-        raise ApplicationError(f"'{name}' is not an allowed file type (allowed: {allowed}).", field="attachment")
+        raise ApplicationError(
+            f"'{name}' is not an allowed file type (allowed: {allowed}).", field="attachment"
+        )
     attachment = Attachment(
         ticket=ticket,
         uploaded_by=by,

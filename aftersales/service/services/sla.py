@@ -36,6 +36,8 @@ def sla_policy_for(*, ticket: Ticket) -> SlaPolicy | None:
 
 
 def _pauses(ticket: Ticket) -> list[tuple[datetime, datetime | None]]:
+    if ticket.paused_since is None and not ticket.paused_seconds:
+        return []  # never paused: spare the query (the common case, and every new ticket)
     return [(p.starts_at, p.ends_at) for p in ticket.pauses.all()]
 
 

@@ -22,6 +22,7 @@ from aftersales.service.services import sla
 from aftersales.service.services.state import event_record, lock_ticket, move_status, save_fields
 
 Event = TicketEvent.Type
+TICKET_RELATIONS = ["store", "customer", "asset", "fault_category", "assignee", "created_by", "sla_policy"]
 
 
 @transaction.atomic
@@ -81,11 +82,12 @@ def ticket_register(
         ticket.in_warranty = warranty.in_warranty
         ticket.parts_covered_percent = warranty.parts_percent
         ticket.labour_covered_percent = warranty.labour_percent
-    ticket.full_clean(exclude=["number", "tracking_token", "sla_policy"])
+    # Field checks only: the related objects were passed in, so re-reading each foreign key is waste.
+    ticket.clean_fields(exclude=[*TICKET_RELATIONS, "number", "tracking_token"])
     ticket.save()
     # Timestamps come from the product clock so that tests and imports can place them in time.
-    Ticket.objects.filter(pk=ticket.pk).update(created_at=now, number=f"SR{now:%y%m}-{ticket.pk:06d}")
-    ticket.refresh_from_db()
+    ticket.created_at, ticket.number = now, f"SR{now:%y%m}-{ticket.pk:06d}"
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=ticket.created_at, number=ticket.number)
     ticket.sla_policy = sla.sla_policy_for(ticket=ticket)
     save_fields(ticket, ["sla_policy", *sla.sla_deadlines_compute(ticket=ticket)])
     event_record(
