@@ -1,0 +1,36 @@
+"""Start-up checks for the SLA calendar's data."""
+
+from django.core.checks import Warning, register
+
+from aftersales.core import clock
+
+
+@register("aftersales")
+def next_year_calendar_announced(app_configs, **kwargs):
+    """The `holidays` package guesses a year the State Council has not announced yet, without make-up
+    workdays (调休) and without error. From October on, warn until the coming year is known: either the
+    package has its make-up days or an admin has entered overrides for it."""
+    import holidays
+    from django.db import DatabaseError
+
+    from aftersales.accounts.models import CalendarOverride
+
+    today = clock.now().date()
+    if today.month < 10:
+        return []
+    coming = today.year + 1
+    if any(day.year == coming for day in holidays.China(years=coming).weekend_workdays):
+        return []
+    try:
+        if CalendarOverride.objects.filter(date__year=coming).exists():
+            return []
+    except DatabaseError:
+        return []  # not migrated yet: nothing to say about the data
+    return [
+        Warning(
+            f"China's public holidays for {coming} are not known yet: SLA business hours would miss the "
+            "make-up workdays (调休).",
+            hint=f"Enter the announced days off and make-up workdays of {coming} under Admin → Calendar overrides.",
+            id="aftersales.W001",
+        )
+    ]

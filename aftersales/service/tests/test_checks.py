@@ -1,0 +1,29 @@
+from datetime import date, datetime
+
+from aftersales.accounts.models import CalendarOverride
+from aftersales.service.checks import next_year_calendar_announced
+
+
+def test_warns_in_autumn_when_next_year_is_unknown(db, frozen_clock):
+    # given it is November 2026 and the holidays package does not know 2027's make-up days
+    frozen_clock(datetime(2026, 11, 30, 9, 0))
+    # when
+    warnings = next_year_calendar_announced(None)
+    # then
+    assert [w.id for w in warnings] == ["aftersales.W001"]
+    assert "2027" in warnings[0].msg
+
+
+def test_quiet_once_an_admin_entered_the_coming_year(db, frozen_clock):
+    # given
+    frozen_clock(datetime(2026, 11, 30, 9, 0))
+    CalendarOverride.objects.create(date=date(2027, 2, 20), is_workday=True, name="春节调休")
+    # when / then
+    assert next_year_calendar_announced(None) == []
+
+
+def test_quiet_before_october_and_when_the_package_knows(db, frozen_clock):
+    frozen_clock(datetime(2026, 9, 30, 9, 0))
+    assert next_year_calendar_announced(None) == []
+    frozen_clock(datetime(2025, 11, 30, 9, 0))  # 2026 is announced and in the package
+    assert next_year_calendar_announced(None) == []
