@@ -360,3 +360,16 @@ def test_tracking_page_with_a_wrong_token_is_404(client, cast):
     truncated = client.get(f"/portal/track/{ticket.tracking_token[:-1]}/")
     # then
     assert (wrong.status_code, number.status_code, truncated.status_code) == (404, 404, 404)
+
+
+def test_confirmation_page_does_not_reveal_that_a_customer_found_by_phone_has_an_email(
+    client, customer_a, store_a
+):
+    # given someone who typed customer A's phone number and no email address
+    post(client, form_data(store_a, email="", phone=customer_a.phone))
+    # when
+    response = client.get("/portal/contact/sent/", HTTP_ACCEPT_LANGUAGE="en")
+    # then
+    assert response.context["emailed"] is False
+    assert "sent a confirmation" not in response.text
+    assert customer_a.email not in response.text

@@ -49,19 +49,22 @@ def _cap_keys(request, email: str) -> list[str]:
     return keys
 
 
-def _over_cap(keys: list[str]) -> bool:
-    return any((cache.get(key) or 0) >= WEB_FORM_LIMIT for key in keys)
+def _take_slot(keys: list[str]) -> bool:
+    """Count one more valid submission against every key; False once any of them is past the cap.
 
-
-def _count(keys: list[str]) -> None:
+    Counting before the request is registered (and whatever comes of it) keeps parallel submissions
+    from slipping past the cap together, and caps guessing serial numbers too. add() starts the
+    window; incr() is atomic on the cache backends that matter (Redis, memcached, database, locmem)."""
+    allowed = True
     for key in keys:
-        # add() starts the window; incr() is atomic on the cache backends that matter (Redis, memcached,
-        # database, local memory).
         cache.add(key, 0, WEB_FORM_WINDOW_SECONDS)
         try:
-            cache.incr(key)
+            count = cache.incr(key)
         except ValueError:  # expired between add() and incr()
             cache.set(key, 1, WEB_FORM_WINDOW_SECONDS)
+            count = 1
+        allowed = allowed and count <= WEB_FORM_LIMIT
+    return allowed
 
 
 def _find_customer(*, email: str, phone: str) -> Customer | None:
@@ -122,8 +125,7 @@ def web_form(request):
             logger.info("web form: honeypot filled, nothing registered")
             return redirect("customers:web_form")
         if form.is_valid():
-            keys = _cap_keys(request, form.cleaned_data["email"])
-            if _over_cap(keys):
+            if not _take_slot(_cap_keys(request, form.cleaned_data["email"])):
                 form.add_error(
                     None,
                     _(
@@ -135,8 +137,12 @@ def web_form(request):
             else:
                 ticket = _register(form)
                 if ticket is not None:
-                    _count(keys)
-                    request.session[SESSION_KEY] = ticket.pk
+                    # Whether *this* person gave an address: a customer found by phone may have one
+                    # the submitter should not learn about.
+                    request.session[SESSION_KEY] = {
+                        "ticket": ticket.pk,
+                        "emailed": bool(form.cleaned_data["email"]),
+                    }
                     return redirect("customers:web_form_done")
                 status = 400
         else:
@@ -146,14 +152,15 @@ def web_form(request):
 
 @require_GET
 def web_form_done(request):
-    ticket = Ticket.objects.filter(pk=request.session.get(SESSION_KEY)).select_related("customer").first()
+    sent = request.session.get(SESSION_KEY)
+    ticket = Ticket.objects.filter(pk=sent["ticket"]).first() if isinstance(sent, dict) else None
     if ticket is None:
         return redirect("customers:web_form")
     track_url = request.build_absolute_uri(reverse("customers:track", args=[ticket.tracking_token]))
     response = render(
         request,
         "customers/web_form_done.html",
-        {"ticket": ticket, "track_url": track_url, "emailed": bool(ticket.customer.email)},
+        {"ticket": ticket, "track_url": track_url, "emailed": sent.get("emailed", False)},
     )
     return no_trace(response)
 
