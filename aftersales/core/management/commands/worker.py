@@ -52,7 +52,13 @@ class Command(BaseCommand):
             logger.info("Worker %s started (interval %ss)", self.worker_id, interval)
         try:
             while not self.stopping:
-                self._loop(aliases)
+                try:
+                    self._loop(aliases)
+                except Exception:
+                    if once:
+                        raise
+                    # e.g. the database restarting: keep the worker alive and try again next loop
+                    logger.exception("Worker loop failed; retrying in %ss", interval)
                 if once:
                     break
                 self._sleep(interval)
