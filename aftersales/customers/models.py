@@ -197,3 +197,22 @@ class Coverage(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.policy} {self.starts_on}–{self.ends_on}"
+
+
+class CustomerAccess(models.Model):
+    """Who looked at a customer's personal data, when and why (P9: access to personal data is logged).
+    Append-only; written by `customer_access_record`."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="accesses")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(db_index=True)
+    purpose = models.CharField(_("purpose"), max_length=100)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("customer data access")
+        verbose_name_plural = _("customer data accesses")
+        indexes = [models.Index(fields=["customer", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.viewer_id} → {self.customer_id} {self.purpose}"

@@ -9,8 +9,16 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from aftersales.accounts.models import Store
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
-from aftersales.customers.models import Asset, Coverage, Customer, ProductModel, WarrantyPolicy
+from aftersales.customers.models import (
+    Asset,
+    Coverage,
+    Customer,
+    CustomerAccess,
+    ProductModel,
+    WarrantyPolicy,
+)
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 
@@ -117,3 +125,11 @@ def asset_register(
             ends_on=coverage_end(starts_on=starts_on, months=policy.coverage_months),
         )
     return asset
+
+
+def customer_access_record(*, viewer, customer: Customer, purpose: str) -> None:
+    """Log that a member of staff opened a customer's personal data. The customer's own views and the
+    anonymous tracking page are not staff access and are not logged."""
+    if not viewer.is_authenticated or not viewer.is_staff_member:
+        return
+    CustomerAccess.objects.create(customer=customer, viewer=viewer, at=clock.now(), purpose=purpose[:100])

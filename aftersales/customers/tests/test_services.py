@@ -1,0 +1,139 @@
+from datetime import date, datetime
+
+import pytest
+
+from aftersales.core.errors import ApplicationError
+from aftersales.customers.models import Asset, Coverage, Customer, CustomerAccess, WarrantyPolicy
+from aftersales.customers.selectors import asset_warranty_status
+from aftersales.customers.services import (
+    asset_register,
+    coverage_end,
+    customer_access_record,
+    customer_create,
+)
+
+
+def test_coverage_end_is_the_last_covered_day():
+    assert coverage_end(starts_on=date(2026, 3, 1), months=24) == date(2028, 2, 29)
+    assert coverage_end(starts_on=date(2026, 1, 31), months=1) == date(2026, 2, 27)
+    assert coverage_end(starts_on=date(2026, 1, 15), months=12) == date(2027, 1, 14)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"name": " "}, "name"),
+        ({"phone": "call me"}, "phone"),
+        ({"email": "not-an-address"}, "email"),
+        ({"phone": "", "email": ""}, "phone"),
+        ({"tier": "platinum"}, "tier"),
+    ],
+)
+def test_customer_create_names_the_bad_field(cast, kwargs, field):
+    values = {
+        "name": "吴先生",
+        "home_store": cast.store_a,
+        "phone": "13912345678",
+        "email": "wu@example.com",
+        **kwargs,
+    }
+    before = Customer.objects.count()
+    with pytest.raises(ApplicationError) as error:
+        customer_create(**values)
+    assert error.value.field == field
+    assert Customer.objects.count() == before
+
+
+def test_asset_register_adds_standard_and_extended_cover(cast):
+    # given a vehicle model and an extended warranty bought with it
+    model = cast.asset_a.product_model
+    model.identifier_kind = "vin"
+    model.save(update_fields=["identifier_kind"])
+    extended = WarrantyPolicy.objects.create(
+        code="ext-24", name="延保", coverage_months=48, parts_percent=80, labour_percent=50
+    )
+    # when
+    asset = asset_register(
+        customer=cast.customer_a,
+        product_model=model,
+        serial="lsvaa4182e2000123",
+        purchase_date=date(2025, 6, 10),
+        selling_store=cast.store_a,
+        extra_policies=(extended,),
+    )
+    # then
+    assert asset.serial == "LSVAA4182E2000123"
+    assert sorted(Coverage.objects.filter(asset=asset).values_list("ends_on", flat=True)) == [
+        coverage_end(starts_on=date(2025, 6, 10), months=model.warranty_policy.coverage_months),
+        date(2029, 6, 9),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("serial", "message"),
+    [("LSVAA4182E200012", "is not a VIN"), ("LSVAA4182E200O123", "is not a VIN"), ("", "empty")],
+)
+def test_asset_register_refuses_bad_vins(cast, serial, message):
+    model = cast.asset_a.product_model
+    model.identifier_kind = "vin"
+    model.save(update_fields=["identifier_kind"])
+    before = Asset.objects.count()
+    with pytest.raises(ApplicationError) as error:
+        asset_register(
+            customer=cast.customer_a,
+            product_model=model,
+            serial=serial,
+            purchase_date=date(2025, 6, 10),
+            selling_store=cast.store_a,
+        )
+    assert message in error.value.message
+    assert error.value.field == "serial"
+    assert Asset.objects.count() == before
+
+
+def test_asset_register_refuses_a_serial_off_the_models_pattern_and_duplicates(cast):
+    model = cast.asset_a.product_model
+    model.serial_pattern = r"BCD-[0-9]{6}"
+    model.save(update_fields=["serial_pattern"])
+    with pytest.raises(ApplicationError, match="does not match the pattern"):
+        asset_register(
+            customer=cast.customer_a,
+            product_model=model,
+            serial="XYZ",
+            purchase_date=date(2025, 1, 1),
+            selling_store=cast.store_a,
+        )
+    model.serial_pattern = ""
+    model.save(update_fields=["serial_pattern"])
+    with pytest.raises(ApplicationError, match="already registered"):
+        asset_register(
+            customer=cast.customer_b,
+            product_model=model,
+            serial=cast.asset_a.serial,
+            purchase_date=date(2025, 1, 1),
+            selling_store=cast.store_a,
+        )
+
+
+def test_warranty_status_in_and_out(cast):
+    # given customer_a's asset: bought 2026-03-01, 24 months of cover
+    asset = cast.asset_a
+    # when / then
+    inside = asset_warranty_status(asset=asset, on=date(2028, 2, 29))
+    assert (inside.in_warranty, inside.until, inside.since) == (True, date(2028, 2, 29), None)
+    outside = asset_warranty_status(asset=asset, on=date(2028, 3, 1))
+    assert (outside.in_warranty, outside.until, outside.since, outside.parts_percent) == (
+        False,
+        None,
+        date(2028, 3, 1),
+        0,
+    )
+
+
+def test_only_staff_access_is_logged(cast, frozen_clock):
+    frozen_clock(datetime(2026, 3, 2, 10, 0))
+    customer_access_record(viewer=cast.specialist_a, customer=cast.customer_a, purpose="ticket SR2603-000001")
+    customer_access_record(viewer=cast.customer_a.user, customer=cast.customer_a, purpose="own portal")
+    assert list(CustomerAccess.objects.values_list("viewer__username", "purpose")) == [
+        ("specialist_a", "ticket SR2603-000001")
+    ]
