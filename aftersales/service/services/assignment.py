@@ -2,14 +2,15 @@
 chooser picks one. Managers can reassign with a reason. Every assignment is an event."""
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
-from aftersales.accounts.models import Role, User
+from aftersales.accounts.models import Leave, Role, User
 from aftersales.core import clock
-from aftersales.core.errors import ApplicationError
+from aftersales.core.errors import ApplicationError, IllegalTransition
 from aftersales.service import notifications
 from aftersales.service.models import AssignmentCursor, Ticket
 from aftersales.service.models.tickets import OPEN_STATUSES, PAUSED_STATUSES, Status
@@ -23,10 +24,11 @@ def candidates_for(ticket: Ticket) -> QuerySet[User]:
     """Specialists of the ticket's store who are on duty, not on leave today, and skilled in its fault
     category (when nobody in the store has that skill, the skill filter is dropped rather than leaving
     the customer waiting for a manager)."""
-    today = clock.now().date()
+    today = clock.now().astimezone(ZoneInfo(ticket.store.timezone)).date()  # the store's today, not UTC's
+    on_leave = Leave.objects.filter(starts_on__lte=today, ends_on__gte=today).values("user_id")
     staff = User.objects.filter(
         is_active=True, on_duty=True, role__in=ASSIGNABLE_ROLES, stores=ticket.store_id
-    ).exclude(leaves__starts_on__lte=today, leaves__ends_on__gte=today)
+    ).exclude(pk__in=on_leave)
     if ticket.fault_category_id:
         skilled = staff.filter(skills=ticket.fault_category_id)
         if skilled.exists():
@@ -104,7 +106,7 @@ def ticket_assign(*, ticket: Ticket, assignee: User, by: User, reason: str) -> T
     if not reason:
         raise ApplicationError("Give a reason for the assignment.", field="reason")
     if ticket.status not in OPEN_STATUSES:
-        raise ApplicationError(f"{ticket.number} is {ticket.get_status_display()} and cannot be assigned.")
+        raise IllegalTransition(f"{ticket.number} is {ticket.get_status_display()} and cannot be assigned.")
     if assignee.role == Role.CUSTOMER or not can_work_on(assignee, ticket):
         raise ApplicationError(f"{assignee} does not work in {ticket.store}.", field="assignee")
     if ticket.assignee_id == assignee.pk:

@@ -67,5 +67,7 @@ def save_fields(ticket: Ticket, fields: list[str]) -> None:
 def lock_ticket(ticket: Ticket) -> Ticket:
     """Re-read the ticket under a row lock: two people acting at once must not both pass a state check."""
     return (
-        Ticket.objects.select_for_update().select_related("store", "customer", "sla_policy").get(pk=ticket.pk)
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("store", "customer", "sla_policy")
+        .get(pk=ticket.pk)
     )

@@ -17,12 +17,25 @@ from aftersales.customers.selectors import asset_warranty_status
 from aftersales.service import notifications
 from aftersales.service.models import Ticket, TicketEvent
 from aftersales.service.models.tickets import Channel, Kind, Outcome, Priority, Status
-from aftersales.service.permissions import is_ticket_customer, require_work_on
+from aftersales.service.permissions import is_ticket_customer, require_work_on, works_in_store
 from aftersales.service.services import sla
 from aftersales.service.services.state import event_record, lock_ticket, move_status, save_fields
 
 Event = TicketEvent.Type
 TICKET_RELATIONS = ["store", "customer", "asset", "fault_category", "assignee", "created_by", "sla_policy"]
+
+
+def _require_may_register(by: User | None, *, store: Store, customer: Customer) -> None:
+    """`by` None is the system itself (email-in, the public web form); a portal customer registers only
+    for themself; staff only for a store they work in."""
+    if by is None:
+        return
+    if not by.is_staff_member:
+        if customer.user_id != by.pk:
+            raise NotAllowed("You may only register requests for yourself.", field="customer")
+        return
+    if not works_in_store(by, store.pk):
+        raise NotAllowed("You may only register requests for your own store.", field="store")
 
 
 @transaction.atomic
@@ -56,12 +69,7 @@ def ticket_register(
             raise ApplicationError(f"Unknown {field} '{value}'.", field=field)
     if asset is not None and asset.customer_id != customer.pk:
         raise ApplicationError(f"Asset {asset.serial} does not belong to {customer.name}.", field="asset")
-    if (
-        by is not None
-        and by.is_staff_member
-        and not (by.sees_all_stores or by.stores.filter(pk=store.pk).exists())
-    ):
-        raise NotAllowed("You may only register requests for your own store.", field="store")
+    _require_may_register(by, store=store, customer=customer)
     now = clock.now()
     ticket = Ticket(
         number=secrets.token_hex(8),
@@ -241,7 +249,7 @@ def ticket_resolve(
         hours = Decimal(str(labour_hours or 0))
     except ArithmeticError as exc:
         raise ApplicationError(f"'{labour_hours}' is not a number of hours.", field="labour_hours") from exc
-    if hours < 0 or hours > 999:
+    if not hours.is_finite() or hours < 0 or hours > 999:
         raise ApplicationError("Labour hours must be between 0 and 999.", field="labour_hours")
     if ticket.kind != Kind.INQUIRY and outcome != Outcome.ADVICE and not root_cause.strip():
         raise ApplicationError("Give the root-cause code of the fault.", field="root_cause")

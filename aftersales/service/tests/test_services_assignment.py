@@ -119,3 +119,25 @@ def test_reassign_rules(cast, second_specialist, default_policy):
     assert error.value.field == "assignee"
     ticket.refresh_from_db()
     assert ticket.assignee == cast.specialist_a
+
+
+def test_leave_rows_on_either_side_of_today_do_not_exclude(
+    cast, second_specialist, default_policy, frozen_clock
+):
+    # given specialist_a had leave last week and has leave next week, but works today
+    frozen_clock(datetime(2026, 3, 9, 10, 0))
+    Leave.objects.create(user=cast.specialist_a, starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 4))
+    Leave.objects.create(user=cast.specialist_a, starts_on=date(2026, 3, 16), ends_on=date(2026, 3, 18))
+    Leave.objects.create(user=second_specialist, starts_on=date(2026, 3, 9), ends_on=date(2026, 3, 9))
+    # when / then
+    assert register(cast).assignee == cast.specialist_a
+
+
+def test_leave_is_judged_by_the_stores_date_not_utcs(cast, second_specialist, default_policy, frozen_clock):
+    # given 07:30 in Shanghai on 2026-03-09 is still 2026-03-08 in UTC; specialist_a is on leave on the 9th
+    from datetime import UTC
+
+    frozen_clock(datetime(2026, 3, 8, 23, 30, tzinfo=UTC))
+    Leave.objects.create(user=cast.specialist_a, starts_on=date(2026, 3, 9), ends_on=date(2026, 3, 9))
+    # when / then
+    assert register(cast).assignee == second_specialist

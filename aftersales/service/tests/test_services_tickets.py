@@ -323,3 +323,10 @@ def test_measured_minutes_exclude_nothing_but_business_minutes_exclude_pauses(
     assert ticket.paused_seconds == 3600
     assert ticket.resolution_business_minutes == 180
     assert timedelta(seconds=ticket.paused_seconds) == timedelta(hours=1)
+
+
+def test_a_customer_registers_only_for_themself(cast, default_policy):
+    with pytest.raises(NotAllowed):
+        register(cast, by=cast.customer_b.user)
+    ticket = register(cast, by=cast.customer_a.user, channel="portal")
+    assert (ticket.customer, ticket.created_by) == (cast.customer_a, cast.customer_a.user)
