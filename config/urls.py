@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from aftersales.api.urls import api
+from aftersales.service.views import home as home_view
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
@@ -11,5 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("aftersales.accounts.urls")),
     path("portal/", include("aftersales.customers.urls")),
+    path("", home_view, name="home"),
     path("", include("aftersales.service.urls")),
 ]
