@@ -7,10 +7,10 @@ class CustomerQuerySet(models.QuerySet):
         company-wide roles see all; a portal customer sees only themself."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_superuser or user.sees_all_stores:
-            return self
         if not user.is_staff_member:
             return self.filter(user=user)
+        if user.sees_all_stores:
+            return self
         store_ids = list(user.stores.values_list("pk", flat=True))
         return self.filter(
             models.Q(home_store_id__in=store_ids) | models.Q(service_requests__store_id__in=store_ids)

@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Store
 from aftersales.core import clock
@@ -37,22 +38,24 @@ def customer_create(
 ) -> Customer:
     name = name.strip()
     if not name:
-        raise ApplicationError("A customer needs a name.", field="name")
+        raise ApplicationError(_("A customer needs a name."), field="name")
     if phone and not PHONE_PATTERN.match(phone.strip()):
-        raise ApplicationError(f"'{phone}' is not a phone number.", field="phone")
+        raise ApplicationError(_("'%(phone)s' is not a phone number.") % {"phone": phone}, field="phone")
     if email:
         try:
             validate_email(email.strip())
         except ValidationError as exc:
-            raise ApplicationError(f"'{email}' is not a valid email address.", field="email") from exc
+            raise ApplicationError(
+                _("'%(email)s' is not a valid email address.") % {"email": email}, field="email"
+            ) from exc
     if not phone and not email:
         raise ApplicationError(
-            "Give a phone number or an email address to reach the customer.", field="phone"
+            _("Give a phone number or an email address to reach the customer."), field="phone"
         )
     if kind not in Customer.Kind.values:
-        raise ApplicationError(f"Unknown customer kind '{kind}'.", field="kind")
+        raise ApplicationError(_("Unknown customer kind '%(kind)s'.") % {"kind": kind}, field="kind")
     if tier not in Customer.Tier.values:
-        raise ApplicationError(f"Unknown customer tier '{tier}'.", field="tier")
+        raise ApplicationError(_("Unknown customer tier '%(tier)s'.") % {"tier": tier}, field="tier")
     customer = Customer(
         name=name,
         home_store=home_store,
@@ -88,21 +91,27 @@ def asset_register(
     """Register an asset and its standard warranty coverage (plus any extended ones bought with it)."""
     serial = serial.strip().upper()
     if not serial:
-        raise ApplicationError("The serial number / VIN is empty.", field="serial")
+        raise ApplicationError(_("The serial number / VIN is empty."), field="serial")
     if product_model.identifier_kind == ProductModel.IdentifierKind.VIN and not re.fullmatch(
         r"[A-HJ-NPR-Z0-9]{17}", serial
     ):
         raise ApplicationError(
-            f"'{serial}' is not a VIN: 17 letters and digits without I, O or Q.", field="serial"
+            _("'%(serial)s' is not a VIN: 17 letters and digits without I, O or Q.") % {"serial": serial},
+            field="serial",
         )
     if product_model.serial_pattern and not re.fullmatch(product_model.serial_pattern, serial):
         raise ApplicationError(
-            f"Serial '{serial}' does not match the pattern of {product_model.name}.", field="serial"
+            _("Serial '%(serial)s' does not match the pattern of %(name)s.")
+            % {"serial": serial, "name": product_model.name},
+            field="serial",
         )
     if delivery_date and delivery_date < purchase_date:
-        raise ApplicationError("Delivery cannot come before the purchase.", field="delivery_date")
+        raise ApplicationError(_("Delivery cannot come before the purchase."), field="delivery_date")
     if Asset.objects.filter(product_model=product_model, serial=serial).exists():
-        raise ApplicationError(f"{product_model.name} {serial} is already registered.", field="serial")
+        raise ApplicationError(
+            _("%(name)s %(serial)s is already registered.") % {"name": product_model.name, "serial": serial},
+            field="serial",
+        )
     asset = Asset.objects.create(
         customer=customer,
         product_model=product_model,

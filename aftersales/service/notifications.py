@@ -26,23 +26,17 @@ def ticket_url(ticket) -> str:
 
 
 def confirmation_to_customer(*, ticket) -> None:
+    """Carries no text the requester typed: the public web form must not become a way to mail an
+    arbitrary message to an arbitrary address."""
     customer = ticket.customer
     if not customer.email:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("[%(number)s] We have received your request: %(subject)s") % {
-            "number": ticket.number,
-            "subject": ticket.subject,
-        }
+        subject = _("[%(number)s] We have received your service request") % {"number": ticket.number}
         body = _(
-            "Dear %(name)s,\n\nyour service request %(number)s was registered at %(store)s. "
+            "Your service request %(number)s was registered at %(store)s. "
             "A service specialist will contact you within 24 hours.\n\nFollow it here: %(url)s\n"
-        ) % {
-            "name": customer.name,
-            "number": ticket.number,
-            "store": ticket.store.name,
-            "url": tracking_url(ticket),
-        }
+        ) % {"number": ticket.number, "store": ticket.store.name, "url": tracking_url(ticket)}
     _send_after_commit(to=[customer.email], subject=subject, body=body)
 
 

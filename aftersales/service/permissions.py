@@ -1,6 +1,8 @@
 """Who may do what to a ticket. Reads are scoped by `Ticket.objects.visible_to(user)`; these checks
 are for writes, one rule per line so coverage shows each case."""
 
+from django.utils.translation import gettext as _
+
 from aftersales.accounts.models import HANDLER_ROLES, MANAGER_ROLES, Role, User
 from aftersales.core.errors import NotAllowed
 from aftersales.service.models import Ticket
@@ -38,9 +40,9 @@ def is_ticket_customer(user: User, ticket: Ticket) -> bool:
 
 def require_work_on(user: User, ticket: Ticket) -> None:
     if not can_work_on(user, ticket):
-        raise NotAllowed("You may not work on this service request.")
+        raise NotAllowed(_("You may not work on this service request."))
 
 
 def require_manage(user: User, store_id: int) -> None:
     if not can_manage(user, store_id):
-        raise NotAllowed("Only a manager of this store may do that.")
+        raise NotAllowed(_("Only a manager of this store may do that."))

@@ -8,10 +8,10 @@ class TicketQuerySet(models.QuerySet):
         Company-wide roles see all; staff see their stores' tickets; a portal customer sees their own."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.sees_all_stores:
-            return self
         if not user.is_staff_member:
             return self.filter(customer__user=user)
+        if user.sees_all_stores:
+            return self
         return self.filter(store__in=user.stores.all())
 
     def open(self) -> "TicketQuerySet":

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Leave, Role, User
 from aftersales.core import clock
@@ -104,11 +105,21 @@ def ticket_assign(*, ticket: Ticket, assignee: User, by: User, reason: str) -> T
     require_manage(by, ticket.store_id)
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("Give a reason for the assignment.", field="reason")
+        raise ApplicationError(_("Give a reason for the assignment."), field="reason")
     if ticket.status not in OPEN_STATUSES:
-        raise IllegalTransition(f"{ticket.number} is {ticket.get_status_display()} and cannot be assigned.")
+        raise IllegalTransition(
+            _("%(number)s is %(status)s and cannot be assigned.")
+            % {"number": ticket.number, "status": ticket.get_status_display()}
+        )
     if assignee.role == Role.CUSTOMER or not can_work_on(assignee, ticket):
-        raise ApplicationError(f"{assignee} does not work in {ticket.store}.", field="assignee")
+        raise ApplicationError(
+            _("%(assignee)s does not work in %(store)s.") % {"assignee": assignee, "store": ticket.store},
+            field="assignee",
+        )
     if ticket.assignee_id == assignee.pk:
-        raise ApplicationError(f"{ticket.number} is already assigned to {assignee}.", field="assignee")
+        raise ApplicationError(
+            _("%(number)s is already assigned to %(assignee)s.")
+            % {"number": ticket.number, "assignee": assignee},
+            field="assignee",
+        )
     return _assign(ticket, assignee, by=by, reason=reason, automatic=False)

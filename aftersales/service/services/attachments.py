@@ -7,6 +7,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import User
 from aftersales.core.errors import ApplicationError, NotAllowed
@@ -43,13 +44,16 @@ def sniff_content_type(head: bytes, filename: str) -> str:
 @transaction.atomic
 def attachment_add(*, ticket: Ticket, by: User, upload: UploadedFile) -> Attachment:
     if not (is_ticket_customer(by, ticket) or can_work_on(by, ticket)):
-        raise NotAllowed("You may not add files to this service request.")
+        raise NotAllowed(_("You may not add files to this service request."))
     name = PurePath(upload.name or "file").name[:200]
     if upload.size is None or upload.size == 0:
-        raise ApplicationError(f"'{name}' is empty.", field="attachment")
+        raise ApplicationError(_("'%(name)s' is empty.") % {"name": name}, field="attachment")
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
         limit_mb = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
-        raise ApplicationError(f"'{name}' is larger than {limit_mb} MB.", field="attachment")
+        raise ApplicationError(
+            _("'%(name)s' is larger than %(limit_mb)s MB.") % {"name": name, "limit_mb": limit_mb},
+            field="attachment",
+        )
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
@@ -57,7 +61,9 @@ def attachment_add(*, ticket: Ticket, by: User, upload: UploadedFile) -> Attachm
     if content_type not in settings.ATTACHMENT_ALLOWED_TYPES:
         allowed = ", ".join(settings.ATTACHMENT_ALLOWED_TYPES)
         raise ApplicationError(
-            f"'{name}' is not an allowed file type (allowed: {allowed}).", field="attachment"
+            _("'%(name)s' is not an allowed file type (allowed: %(allowed)s).")
+            % {"name": name, "allowed": allowed},
+            field="attachment",
         )
     attachment = Attachment(
         ticket=ticket,

@@ -1,6 +1,8 @@
 """The three steps every ticket write shares: lock the row, check and apply a status move (stopping
 or restarting the SLA clock), and append the event."""
 
+from django.utils.translation import gettext as _
+
 from aftersales.accounts.models import User
 from aftersales.core import clock
 from aftersales.core.errors import IllegalTransition
@@ -37,7 +39,8 @@ def move_status(
     from_status = ticket.status
     if not can_move(from_status, to_status):
         raise IllegalTransition(
-            f"A request that is {Status(from_status).label} cannot become {Status(to_status).label}.",
+            _("A request that is %(status)s cannot become %(status2)s.")
+            % {"status": Status(from_status).label, "status2": Status(to_status).label},
             field="status",
             extra={"from": from_status, "to": to_status},
         )

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import FaultCategory, Store, User
 from aftersales.core import clock
@@ -32,10 +33,10 @@ def _require_may_register(by: User | None, *, store: Store, customer: Customer) 
         return
     if not by.is_staff_member:
         if customer.user_id != by.pk:
-            raise NotAllowed("You may only register requests for yourself.", field="customer")
+            raise NotAllowed(_("You may only register requests for yourself."), field="customer")
         return
     if not works_in_store(by, store.pk):
-        raise NotAllowed("You may only register requests for your own store.", field="store")
+        raise NotAllowed(_("You may only register requests for your own store."), field="store")
 
 
 @transaction.atomic
@@ -57,18 +58,24 @@ def ticket_register(
     policy, and assign it. Nothing is written if any input is wrong."""
     subject = (subject or "").strip()
     if not subject:
-        raise ApplicationError("Say in a few words what the request is about.", field="subject")
+        raise ApplicationError(_("Say in a few words what the request is about."), field="subject")
     if len(subject) > 200:
-        raise ApplicationError("The subject is longer than 200 characters.", field="subject")
+        raise ApplicationError(_("The subject is longer than 200 characters."), field="subject")
     for field, value, choices in (
         ("channel", channel, Channel),
         ("kind", kind, Kind),
         ("priority", priority, Priority),
     ):
         if value not in choices.values:
-            raise ApplicationError(f"Unknown {field} '{value}'.", field=field)
+            raise ApplicationError(
+                _("Unknown %(field)s '%(value)s'.") % {"field": field, "value": value}, field=field
+            )
     if asset is not None and asset.customer_id != customer.pk:
-        raise ApplicationError(f"Asset {asset.serial} does not belong to {customer.name}.", field="asset")
+        raise ApplicationError(
+            _("Asset %(serial)s does not belong to %(name)s.")
+            % {"serial": asset.serial, "name": customer.name},
+            field="asset",
+        )
     _require_may_register(by, store=store, customer=customer)
     now = clock.now()
     ticket = Ticket(
@@ -150,9 +157,12 @@ def ticket_reply(*, ticket: Ticket, by: User, body: str, internal: bool = False)
     require_work_on(by, ticket)
     body = (body or "").strip()
     if not body:
-        raise ApplicationError("The message is empty.", field="body")
+        raise ApplicationError(_("The message is empty."), field="body")
     if not ticket.is_open and ticket.status != Status.RESOLVED:
-        raise IllegalTransition(f"{ticket.number} is {ticket.get_status_display()}; reopen it to write.")
+        raise IllegalTransition(
+            _("%(number)s is %(status)s; reopen it to write.")
+            % {"number": ticket.number, "status": ticket.get_status_display()}
+        )
     visibility = Comment.Visibility.INTERNAL if internal else Comment.Visibility.PUBLIC
     comment = Comment.objects.create(ticket=ticket, author=by, body=body, visibility=visibility)
     fields: list[str] = []
@@ -174,9 +184,11 @@ def ticket_log_call(*, ticket: Ticket, by: User, summary: str) -> Ticket:
     require_work_on(by, ticket)
     summary = (summary or "").strip()
     if not summary:
-        raise ApplicationError("Note what was said on the call.", field="summary")
+        raise ApplicationError(_("Note what was said on the call."), field="summary")
     if not ticket.is_open:
-        raise IllegalTransition(f"{ticket.number} is {ticket.get_status_display()}.")
+        raise IllegalTransition(
+            _("%(number)s is %(status)s.") % {"number": ticket.number, "status": ticket.get_status_display()}
+        )
     event_record(ticket=ticket, type=Event.CALL_LOGGED, actor=by, payload={"summary": summary})
     fields = record_first_response(ticket, by=by, how="call") + _start_work_if_waiting(ticket, by)
     if fields:
@@ -191,12 +203,14 @@ def ticket_customer_reply(*, ticket: Ticket, by: User, body: str):
 
     ticket = lock_ticket(ticket)
     if not is_ticket_customer(by, ticket):
-        raise NotAllowed("Only the customer of this request may reply here.")
+        raise NotAllowed(_("Only the customer of this request may reply here."))
     body = (body or "").strip()
     if not body:
-        raise ApplicationError("The message is empty.", field="body")
+        raise ApplicationError(_("The message is empty."), field="body")
     if ticket.status in {Status.CLOSED, Status.CANCELLED}:
-        raise IllegalTransition(f"{ticket.number} is {ticket.get_status_display()}.")
+        raise IllegalTransition(
+            _("%(number)s is %(status)s.") % {"number": ticket.number, "status": ticket.get_status_display()}
+        )
     comment = Comment.objects.create(ticket=ticket, author=by, body=body, from_customer=True)
     event_record(ticket=ticket, type=Event.CUSTOMER_REPLIED, actor=by, payload={"comment": comment.pk})
     if ticket.status == Status.PENDING_CUSTOMER:
@@ -208,7 +222,7 @@ def ticket_customer_reply(*, ticket: Ticket, by: User, body: str):
 def ticket_wait(*, ticket: Ticket, by: User, on: str, note: str = "") -> Ticket:
     """Stop the SLA clock while waiting on the customer (`pending_customer`) or on parts (`pending_parts`)."""
     if on not in {Status.PENDING_CUSTOMER, Status.PENDING_PARTS}:
-        raise ApplicationError(f"Cannot wait on '{on}'.", field="on")
+        raise ApplicationError(_("Cannot wait on '%(on)s'.") % {"on": on}, field="on")
     ticket = lock_ticket(ticket)
     require_work_on(by, ticket)
     save_fields(
@@ -239,20 +253,23 @@ def ticket_resolve(
     ticket = lock_ticket(ticket)
     require_work_on(by, ticket)
     if outcome not in Outcome.values:
-        raise ApplicationError(f"Unknown outcome '{outcome}'.", field="outcome")
+        raise ApplicationError(_("Unknown outcome '%(outcome)s'.") % {"outcome": outcome}, field="outcome")
     replacement_serial = (replacement_serial or "").strip().upper()
     if outcome == Outcome.REPLACEMENT and not replacement_serial:
         raise ApplicationError(
-            "Record the serial number of the replacement unit.", field="replacement_serial"
+            _("Record the serial number of the replacement unit."), field="replacement_serial"
         )
     try:
         hours = Decimal(str(labour_hours or 0))
     except ArithmeticError as exc:
-        raise ApplicationError(f"'{labour_hours}' is not a number of hours.", field="labour_hours") from exc
+        raise ApplicationError(
+            _("'%(labour_hours)s' is not a number of hours.") % {"labour_hours": labour_hours},
+            field="labour_hours",
+        ) from exc
     if not hours.is_finite() or hours < 0 or hours > 999:
-        raise ApplicationError("Labour hours must be between 0 and 999.", field="labour_hours")
+        raise ApplicationError(_("Labour hours must be between 0 and 999."), field="labour_hours")
     if ticket.kind != Kind.INQUIRY and outcome != Outcome.ADVICE and not root_cause.strip():
-        raise ApplicationError("Give the root-cause code of the fault.", field="root_cause")
+        raise ApplicationError(_("Give the root-cause code of the fault."), field="root_cause")
     fields = move_status(
         ticket,
         Status.RESOLVED,
@@ -300,10 +317,11 @@ def ticket_reopen(*, ticket: Ticket, by: User, reason: str) -> Ticket:
         require_work_on(by, ticket)
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("Say why the request is reopened.", field="reason")
+        raise ApplicationError(_("Say why the request is reopened."), field="reason")
     if ticket.resolved_at and clock.now() - ticket.resolved_at > reopen_window():
         raise IllegalTransition(
-            f"{ticket.number} was resolved more than {reopen_window().days} days ago; register a new request."
+            _("%(number)s was resolved more than %(reopen_window)s days ago; register a new request.")
+            % {"number": ticket.number, "reopen_window": reopen_window().days}
         )
     fields = move_status(
         ticket, Status.REOPENED, by=by, event_type=Event.REOPENED, payload={"reason": reason}
@@ -324,7 +342,7 @@ def ticket_cancel(*, ticket: Ticket, by: User, reason: str) -> Ticket:
         require_work_on(by, ticket)
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("Say why the request is cancelled.", field="reason")
+        raise ApplicationError(_("Say why the request is cancelled."), field="reason")
     save_fields(
         ticket,
         move_status(ticket, Status.CANCELLED, by=by, event_type=Event.CANCELLED, payload={"reason": reason}),

@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Role, User
 from aftersales.core import clock
@@ -29,13 +30,17 @@ def visit_book(
     ticket = lock_ticket(ticket)
     require_work_on(by, ticket)
     if window_start is None or window_end is None:
-        raise ApplicationError("Give the start and end of the visit window.", field="window_start")
+        raise ApplicationError(_("Give the start and end of the visit window."), field="window_start")
     if window_start < clock.now():
-        raise ApplicationError("The visit window starts in the past.", field="window_start")
+        raise ApplicationError(_("The visit window starts in the past."), field="window_start")
     if window_end <= window_start:
-        raise ApplicationError("The visit window must end after it starts.", field="window_end")
+        raise ApplicationError(_("The visit window must end after it starts."), field="window_end")
     if technician.role not in {Role.TECHNICIAN, Role.SPECIALIST} or not can_work_on(technician, ticket):
-        raise ApplicationError(f"{technician} is not a technician of {ticket.store}.", field="technician")
+        raise ApplicationError(
+            _("%(technician)s is not a technician of %(store)s.")
+            % {"technician": technician, "store": ticket.store},
+            field="technician",
+        )
     visit = Visit.objects.create(
         ticket=ticket,
         technician=technician,
@@ -61,7 +66,8 @@ def _visit_step(visit: Visit, *, by: User, allowed_from: set[str], to: str, stam
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if visit.status not in allowed_from:
         raise IllegalTransition(
-            f"The visit is {visit.get_status_display()}; it cannot become {Visit.Status(to).label}."
+            _("The visit is %(status)s; it cannot become %(status2)s.")
+            % {"status": visit.get_status_display(), "status2": Visit.Status(to).label}
         )
     visit.status = to
     setattr(visit, stamp, clock.now())
@@ -76,7 +82,7 @@ def _visit_step(visit: Visit, *, by: User, allowed_from: set[str], to: str, stam
 def visit_confirm(*, visit: Visit, by: User) -> Visit:
     """The customer (portal) or staff on the customer's behalf confirms the booked window."""
     if not (is_ticket_customer(by, visit.ticket) or can_work_on(by, visit.ticket)):
-        raise NotAllowed("Only the customer or the store's staff may confirm this visit.")
+        raise NotAllowed(_("Only the customer or the store's staff may confirm this visit."))
     return _visit_step(
         visit,
         by=by,
@@ -106,7 +112,7 @@ def visit_complete(*, visit: Visit, by: User, report: str) -> Visit:
     require_work_on(by, visit.ticket)
     report = (report or "").strip()
     if not report:
-        raise ApplicationError("Write what was done on site.", field="report")
+        raise ApplicationError(_("Write what was done on site."), field="report")
     visit.report = report
     visit = _visit_step(
         visit,
@@ -128,9 +134,9 @@ def _decimal(value, field: str) -> Decimal:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
-        raise ApplicationError(f"'{value}' is not a number.", field=field) from exc
+        raise ApplicationError(_("'%(value)s' is not a number.") % {"value": value}, field=field) from exc
     if not number.is_finite():
-        raise ApplicationError(f"'{value}' is not a number.", field=field)
+        raise ApplicationError(_("'%(value)s' is not a number.") % {"value": value}, field=field)
     return number
 
 
@@ -143,14 +149,17 @@ def part_record(
     require_work_on(by, ticket)
     part_number = (part_number or "").strip().upper()
     if not part_number:
-        raise ApplicationError("Give the part number.", field="part_number")
+        raise ApplicationError(_("Give the part number."), field="part_number")
     quantity, unit_cost = _decimal(quantity, "quantity"), _decimal(unit_cost, "unit_cost")
     if quantity <= 0:
-        raise ApplicationError("The quantity must be more than zero.", field="quantity")
+        raise ApplicationError(_("The quantity must be more than zero."), field="quantity")
     if unit_cost < 0:
-        raise ApplicationError("The unit cost cannot be negative.", field="unit_cost")
+        raise ApplicationError(_("The unit cost cannot be negative."), field="unit_cost")
     if not ticket.is_open:
-        raise IllegalTransition(f"{ticket.number} is {ticket.get_status_display()}; parts can't be added.")
+        raise IllegalTransition(
+            _("%(number)s is %(status)s; parts can't be added.")
+            % {"number": ticket.number, "status": ticket.get_status_display()}
+        )
     part = PartUsage.objects.create(
         ticket=ticket,
         part_number=part_number,
