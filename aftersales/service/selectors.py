@@ -148,3 +148,23 @@ def ticket_visits(*, ticket: Ticket) -> QuerySet[Visit]:
 
 def ticket_parts(*, ticket: Ticket) -> QuerySet[PartUsage]:
     return ticket.parts.order_by("created_at", "pk")
+
+
+# A tracking link keeps working while the request is open and for this long after it ended; then it is
+# dead, so an old mail in a shared inbox does not show the request for ever.
+TRACKING_LINK_LIFETIME_DAYS = 90
+
+
+def ticket_by_tracking_token(*, token: str) -> Ticket:
+    """The request behind a public tracking link, or 404 (unknown token, or expired)."""
+    from datetime import timedelta
+
+    from aftersales.core import clock
+
+    ticket = Ticket.objects.select_related("customer").filter(tracking_token=token).first()
+    if ticket is None:
+        raise Http404("No such tracking link.")
+    ended_at = ticket.closed_at or (ticket.updated_at if ticket.status == "cancelled" else None)
+    if ended_at and clock.now() - ended_at > timedelta(days=TRACKING_LINK_LIFETIME_DAYS):
+        raise Http404("This tracking link has expired.")
+    return ticket

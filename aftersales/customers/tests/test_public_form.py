@@ -373,3 +373,22 @@ def test_confirmation_page_does_not_reveal_that_a_customer_found_by_phone_has_an
     assert response.context["emailed"] is False
     assert "sent a confirmation" not in response.text
     assert customer_a.email not in response.text
+
+
+def test_tracking_link_dies_90_days_after_the_request_closed(client, cast, specialist_a, frozen_clock):
+    # given a request closed on 2026-03-10
+    from datetime import datetime
+
+    from aftersales.service.services.tickets import ticket_close, ticket_resolve
+
+    frozen_clock(datetime(2026, 3, 2, 10, 0))
+    ticket = web_ticket(cast)
+    ticket_resolve(ticket=ticket, by=specialist_a, outcome="advice")
+    frozen_clock(datetime(2026, 3, 10, 10, 0))
+    ticket_close(ticket=ticket, by=specialist_a)
+    url = f"/portal/track/{ticket.tracking_token}/"
+    # when / then: alive on day 90, dead after it
+    frozen_clock(datetime(2026, 6, 8, 10, 0))
+    assert client.get(url).status_code == 200
+    frozen_clock(datetime(2026, 6, 8, 10, 1))
+    assert client.get(url).status_code == 404

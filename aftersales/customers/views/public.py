@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -25,6 +25,7 @@ from aftersales.customers.views.common import (
 )
 from aftersales.service.models import Ticket
 from aftersales.service.models.tickets import Channel
+from aftersales.service.selectors import ticket_by_tracking_token
 from aftersales.service.services.tickets import ticket_register
 
 logger = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ def web_form_done(request):
 @require_GET
 def track(request, token: str):
     """Read-only: whoever holds the link sees the state and the replies, and no personal data."""
-    ticket = get_object_or_404(Ticket.objects.select_related("customer"), tracking_token=token)
+    ticket = ticket_by_tracking_token(token=token)
     context = {
         "ticket": ticket,
         "first_name": public_first_name(ticket.customer.name),
