@@ -42,7 +42,9 @@ def _visible_customer(request: HttpRequest, pk) -> Customer | None:
 
 @staff_required
 def register(request: HttpRequest) -> HttpResponse:
-    form = RegisterForm(request.POST or None, request.FILES or None, user=request.user)
+    # Without JavaScript the search button sends the whole form by GET: keep what was typed.
+    typed = request.GET.dict() if request.method == "GET" else None
+    form = RegisterForm(request.POST or None, request.FILES or None, user=request.user, initial=typed)
     if request.method == "POST" and form.is_valid():
         ticket = _register(request, form)
         if ticket is not None:
@@ -58,7 +60,7 @@ def register(request: HttpRequest) -> HttpResponse:
             messages.success(request, text)
             return redirect("service:ticket_detail", number=ticket.number)
     query = request.GET.get("q", "").strip()
-    selected = _visible_customer(request, form["customer"].value()) if form.is_bound else None
+    selected = _visible_customer(request, form["customer"].value())
     context = {
         "form": form,
         "query": query,
