@@ -15,7 +15,7 @@ from aftersales.api.pagination import PageNumberPagination
 from aftersales.core.errors import ApplicationError, NotAllowed
 from aftersales.customers.models import Asset, Customer, ProductModel, WarrantyPolicy
 from aftersales.customers.schemas import AssetIn, AssetOut, CustomerIn, CustomerOut
-from aftersales.customers.services import asset_register, customer_create
+from aftersales.customers.services import asset_register, customer_access_record, customer_create
 from aftersales.service.permissions import works_in_store
 
 router = Router(tags=["customers"])
@@ -62,7 +62,10 @@ def customers_list(request, q: str = Query("", description="name, phone, email, 
 
 @router.get("/customers/{int:customer_id}", response=CustomerOut, summary="Get a customer")
 def customers_get(request, customer_id: int):
-    return _visible_customer(current_user(request), customer_id)
+    user = current_user(request)
+    customer = _visible_customer(user, customer_id)
+    customer_access_record(viewer=user, customer=customer, purpose="api: customer")
+    return customer
 
 
 @router.post("/customers", response={201: CustomerOut}, summary="Create a customer")

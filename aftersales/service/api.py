@@ -17,6 +17,7 @@ from aftersales.api.auth import current_user
 from aftersales.api.pagination import PageNumberPagination
 from aftersales.core.errors import ApplicationError, NotAllowed
 from aftersales.customers.models import Asset, Customer
+from aftersales.customers.services import customer_access_record
 from aftersales.service import selectors
 from aftersales.service.models import Ticket
 from aftersales.service.models.tickets import Channel, Priority
@@ -154,7 +155,9 @@ def requests_list(request, filters: Query[TicketFilterIn]):
 @router.get(NUMBER, response=TicketDetailOut, summary="Get a service request with its timeline")
 def requests_get(request, number: str):
     user = current_user(request)
-    return _detail(selectors.ticket_get(viewer=user, number=number), user)
+    ticket = selectors.ticket_get(viewer=user, number=number)
+    customer_access_record(viewer=user, customer=ticket.customer, purpose=f"api: {ticket.number}")
+    return _detail(ticket, user)
 
 
 # --- lifecycle actions ------------------------------------------------------------------------------------

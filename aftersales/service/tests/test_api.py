@@ -698,3 +698,28 @@ def test_customer_cannot_write_internal_notes_or_work_the_request(customer_a, no
     assert note.json() == {"message": "Internal notes are for staff.", "extra": {"field": "internal"}}
     assert start.status_code == 403
     assert start.json() == {"message": "You may not work on this service request.", "extra": {}}
+
+
+def test_staff_reads_of_personal_data_are_logged_customers_own_are_not(
+    specialist_a, customer_a, asset_a, now
+):
+    # given
+    from aftersales.customers.models import CustomerAccess
+
+    ticket = ticket_register(
+        by=specialist_a,
+        store=specialist_a.stores.get(),
+        customer=customer_a,
+        asset=asset_a,
+        channel="phone",
+        subject="异响",
+    )
+    # when staff read the request and the customer, and the customer reads their own request
+    assert get(api_client(specialist_a), f"/requests/{ticket.number}").status_code == 200
+    assert get(api_client(specialist_a), f"/customers/{customer_a.pk}").status_code == 200
+    assert get(api_client(customer_a.user), f"/requests/{ticket.number}").status_code == 200
+    # then
+    assert sorted(CustomerAccess.objects.values_list("viewer__username", "purpose")) == [
+        ("specialist_a", f"api: {ticket.number}"),
+        ("specialist_a", "api: customer"),
+    ]
