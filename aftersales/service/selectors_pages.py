@@ -295,8 +295,9 @@ def available_actions(*, user: User, ticket: Ticket) -> AvailableActions:
     )
 
 
-def visit_actions(*, user: User, ticket: Ticket, visit: Visit) -> tuple[str, ...]:
-    if not can_work_on(user, ticket):
+def visit_actions(*, may_work: bool, visit: Visit) -> tuple[str, ...]:
+    """The steps a visit can take next, for someone who may (`may_work`) work on its request."""
+    if not may_work:
         return ()
     return {
         Visit.Status.BOOKED: ("confirm_visit", "arrive_visit"),

@@ -78,7 +78,7 @@ def detail_context(
     forms.update(bound or {})
     visits = list(ticket.visits.select_related("technician"))
     for visit in visits:
-        visit.allowed = visit_actions(user=user, ticket=ticket, visit=visit)
+        visit.allowed = visit_actions(may_work=actions.work, visit=visit)
         visit.complete_form = (visit_forms or {}).get(visit.pk) or f.CompleteVisitForm(
             auto_id=f"complete_visit-{visit.pk}-%s"
         )
