@@ -190,6 +190,7 @@ def test_htmx_filter_returns_only_the_table(en_client, specialist_a, customer_a,
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<section id="ticket-table"')
+    assert '<nav id="queue-tabs" class="tabs" aria-label="Queues" hx-swap-oob="true">' in html
     assert "<html" not in html
 
 

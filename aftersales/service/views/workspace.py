@@ -52,9 +52,11 @@ def workspace(request: HttpRequest) -> HttpResponse:
         if filters.is_valid()
         else False,
     }
-    if is_htmx(request) and request.htmx.target == "ticket-table":
-        return render(request, "service/workspace.html#ticket-table", context)
     counts = queue_counts(user=request.user)
     context["tabs"] = [(name, QUEUE_LABELS[name], counts[name]) for name in QUEUES]
+    if is_htmx(request) and request.htmx.target == "ticket-table":
+        # The tabs come along out of band so that their links keep the new filters.
+        context["oob"] = True
+        return render(request, "service/workspace.html#ticket-table", context)
     context["show_manager_link"] = is_manager(request.user)
     return render(request, "service/workspace.html", context)
