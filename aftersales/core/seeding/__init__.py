@@ -1,0 +1,45 @@
+"""The parts of `aftersales seed`: a realistic, deterministic demo database (see the command's help).
+
+org.py        organisation, stores, opening hours, departments, fault taxonomy, staff, leave
+catalogue.py  product categories and models, warranty and SLA policies
+customers.py  customers, contacts, portal logins, assets and their coverage
+tickets.py    arrivals and the batch loop; timeline.py plays one ticket, finish.py stores it as of
+              today (escalation.py adds what the SLA scan would have done)
+calendar.py   store calendars precomputed for the SLA arithmetic
+db.py         explicit-id, explicit-timestamp bulk inserts
+names.py, faults.py   Chinese names, places, VINs, serials and request texts
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from aftersales.core.seeding.catalogue import seed_catalogue
+from aftersales.core.seeding.context import SIZES, Seed, Size
+from aftersales.core.seeding.customers import seed_customers
+from aftersales.core.seeding.db import tune_sqlite_for_bulk
+from aftersales.core.seeding.org import seed_org
+from aftersales.core.seeding.tickets import seed_tickets
+
+
+def run(s: Seed) -> dict[str, int]:
+    """Write the whole demo into an empty database; returns row counts per table."""
+    from aftersales.accounts.models import User
+
+    s.taken_usernames = set(User.objects.values_list("username", flat=True))
+    restore = tune_sqlite_for_bulk()
+    try:
+        with transaction.atomic():
+            org = seed_org(s)
+            catalogue = seed_catalogue(s, org)
+            s.writer.flush()
+            customers = seed_customers(s, org, catalogue)
+            s.writer.flush()
+        seed_tickets(s, org, catalogue, customers)
+        s.writer.reset_sequences()
+    finally:
+        restore()
+    return {table.model._meta.label: table.written for table in s.writer.tables.values()}
+
+
+__all__ = ["SIZES", "Seed", "Size", "run"]
