@@ -1,0 +1,157 @@
+"""`aftersales seed` and `aftersales demo_logins`: one small month, checked fact by fact."""
+
+import hashlib
+import re
+from collections import defaultdict
+from datetime import datetime, timedelta
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from aftersales.accounts.models import Role, User
+from aftersales.core.seeding.names import is_valid_vin
+from aftersales.customers.models import Asset, Customer, ProductModel
+from aftersales.customers.selectors import asset_warranty_status
+from aftersales.service.models import PauseSegment, Ticket, TicketEvent
+from aftersales.service.models.tickets import OPEN_STATUSES
+from aftersales.service.services import sla
+
+SEED = {"size": "small", "seed": 7, "today": "2026-11-30", "months": 1}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(**options) -> str:
+    out = StringIO()
+    call_command("seed", **SEED, **options, stdout=out)
+    return out.getvalue()
+
+
+def digest() -> str:
+    """Every ticket (number, creation, status, assignee) plus the events and the customers."""
+    h = hashlib.sha256()
+    for row in Ticket.objects.order_by("number").values_list(
+        "number", "created_at", "status", "assignee__username", "first_response_at", "resolved_at", "subject"
+    ):
+        h.update(repr(row).encode())
+    for row in TicketEvent.objects.order_by("ticket__number", "created_at", "id").values_list(
+        "ticket__number", "type", "created_at", "payload"
+    ):
+        h.update(repr(row).encode())
+    for row in Customer.objects.order_by("name", "phone").values_list("name", "phone", "email", "tier"):
+        h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+def test_seed_small_month_facts_idempotence_and_determinism():
+    output = seed()
+    assert "seeded small" in output
+    tickets = list(Ticket.objects.select_related("store", "customer", "asset", "sla_policy"))
+    assert 140 <= len(tickets) <= 200  # 2,000 a year → about 167 a month
+    assert len({t.number for t in tickets}) == len(tickets)
+    assert all(re.fullmatch(r"SR\d{4}-\d{6}", t.number) for t in tickets)
+    assert all(t.number == f"SR{t.created_at:%y%m}-{t.pk:06d}" for t in tickets)
+    assert len({t.tracking_token for t in tickets}) == len(tickets)
+
+    # Staff and customers of every role; three stores with their hours.
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+    assert User.objects.get(username="specialist1").check_password("demo1234")
+    assert Customer.objects.filter(user__username="customer1").exists()
+
+    # Assignees are specialists of the ticket's store.
+    stores_of = defaultdict(set)
+    for user_id, store_id in User.stores.through.objects.values_list("user_id", "store_id"):
+        stores_of[user_id].add(store_id)
+    specialists = set(User.objects.filter(role=Role.SPECIALIST).values_list("pk", flat=True))
+    assigned = [t for t in tickets if t.assignee_id]
+    assert len(assigned) >= len(tickets) - 10
+    assert all(t.assignee_id in specialists and t.store_id in stores_of[t.assignee_id] for t in assigned)
+
+    # Stored SLA figures agree with their timestamps and with the product's own arithmetic.
+    responded = [t for t in tickets if t.first_response_at]
+    assert len(responded) >= len(tickets) * 0.9
+    for t in responded:
+        assert t.first_response_minutes == int((t.first_response_at - t.created_at).total_seconds() // 60)
+        # (While a pause is open the product leaves the due dates empty: the clock stands still.)
+        assert t.response_breached == (
+            t.response_due_at is not None and t.first_response_at > t.response_due_at
+        )
+        assert t.response_due_at is not None or t.paused_since is not None
+        assert t.first_response_business_minutes == sla._business_minutes(
+            t, t.created_at, t.first_response_at
+        )
+    for t in tickets:
+        if t.resolved_at:
+            assert t.resolution_minutes == int((t.resolved_at - t.created_at).total_seconds() // 60)
+            assert t.resolution_business_minutes == sla._business_minutes(t, t.created_at, t.resolved_at)
+        assert t.sla_policy == sla.sla_policy_for(ticket=t)
+        if t.reopen_count == 0:  # (after a reopen the product keeps the deadline set at the reopen)
+            stored = (t.response_due_at, t.resolution_due_at)
+            sla.sla_deadlines_compute(ticket=t)
+            assert (t.response_due_at, t.resolution_due_at) == stored
+        closed_pauses = PauseSegment.objects.filter(ticket=t, ends_at__isnull=False)
+        assert t.paused_seconds == sum(int((p.ends_at - p.starts_at).total_seconds()) for p in closed_pauses)
+        if t.asset_id:
+            status = asset_warranty_status(asset=t.asset, on=t.created_at.astimezone(SHANGHAI).date())
+            assert (t.in_warranty, t.parts_covered_percent) == (status.in_warranty, status.parts_percent)
+
+    # Each ticket's events start with `created` at its creation, in order, ending in its status.
+    events = defaultdict(list)
+    for event in TicketEvent.objects.order_by("created_at", "id"):
+        events[event.ticket_id].append(event)
+    for t in tickets:
+        first = events[t.pk][0]
+        assert (first.type, first.created_at, first.to_status) == ("created", t.created_at, "new")
+        changes = [e for e in events[t.pk] if e.to_status]
+        assert all(a.to_status == b.from_status for a, b in zip(changes, changes[1:], strict=False))
+        assert changes[-1].to_status == t.status
+        assert all(e.created_at <= t.updated_at for e in events[t.pk])
+
+    # The last two weeks look alive; older requests are done.
+    as_of = datetime(2026, 11, 30, tzinfo=SHANGHAI)  # midnight starting --today
+    recent = [t for t in tickets if t.created_at > as_of - timedelta(days=14)]
+    assert any(t.status in OPEN_STATUSES for t in recent)
+    assert all(
+        t.status in {"closed", "cancelled"} for t in tickets if t.created_at < as_of - timedelta(days=20)
+    )
+    assert all(t.created_at < as_of for t in tickets)
+
+    # Vehicles carry valid VINs; appliances serials of their model's pattern.
+    for asset in Asset.objects.select_related("product_model"):
+        if asset.product_model.identifier_kind == ProductModel.IdentifierKind.VIN:
+            assert is_valid_vin(asset.serial), asset.serial
+        else:
+            assert re.fullmatch(asset.product_model.serial_pattern, asset.serial)
+
+    # A second run without --reset changes nothing.
+    before = digest()
+    counts = (Ticket.objects.count(), TicketEvent.objects.count(), User.objects.count())
+    assert "already seeded" in seed()
+    assert digest() == before
+    assert (Ticket.objects.count(), TicketEvent.objects.count(), User.objects.count()) == counts
+
+    # --reset and the same seed give the same data again, also when a forked child generates the
+    # tickets while this process writes them (small batches make the seed use two processes).
+    seed(reset=True)
+    assert digest() == before
+    seed(reset=True, batch_size=40)
+    assert digest() == before
+    assert (Ticket.objects.count(), TicketEvent.objects.count(), User.objects.count()) == counts
+
+
+def test_demo_logins_lists_one_account_per_role():
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+    assert "aftersales seed" in out.getvalue()  # nothing seeded yet
+
+    seed()
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+    text = out.getvalue()
+    for username in ("admin", "executive1", "store_manager1", "specialist1", "technician1", "customer1"):
+        assert re.search(rf"^{username}\s+demo1234", text, re.MULTILINE), username
+    assert "http://127.0.0.1:8000/" in text
+    assert "上海浦东4S店" in text
