@@ -521,3 +521,14 @@ def test_post_with_the_pages_csrf_token_works(specialist_a, ticket):
     # then
     assert response.status_code == 302
     assert Ticket.objects.get(pk=ticket.pk).status == "in_progress"
+
+
+def test_portal_customer_gets_404_on_staff_request_pages(en_client, customer_a, ticket):
+    # given the customer of the request, signed in to the portal
+    en_client.force_login(customer_a.user)
+    # when
+    page = en_client.get(detail_url(ticket))
+    action = act(en_client, ticket, "cancel", {"reason": "不要了"})
+    # then
+    assert (page.status_code, action.status_code) == (404, 404)
+    assert Ticket.objects.get(pk=ticket.pk).status == "assigned"

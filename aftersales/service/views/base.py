@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 # An htmx request with invalid input gets this status and the form fragment back (static/js/service.js
 # lets htmx swap it in; without JavaScript the browser shows the page as usual).
@@ -12,12 +12,16 @@ UNPROCESSABLE = 422
 
 
 def staff_required(view):
-    """Signed-in staff only: anonymous visitors go to the sign-in page, portal customers get 403."""
+    """Signed-in staff only: anonymous visitors go to the sign-in page. A portal customer gets 403 on a
+    staff page and 404 on a page about one object (a request, a customer): the same answer as for an
+    object that does not exist, so the URL tells them nothing."""
 
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
         if not request.user.is_staff_member:
+            if kwargs:
+                raise Http404
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -40,15 +40,15 @@ def manager(request: HttpRequest) -> HttpResponse:
 @require_POST
 def manager_assign(request: HttpRequest, number: str) -> HttpResponse:
     """Reassign one request with a reason; htmx gets the row's form back with the outcome."""
-    _require_manager(request)
     ticket = (
         Ticket.objects.visible_to(request.user)
         .select_related("store", "customer", "assignee", "sla_policy")
         .filter(number=number)
         .first()
     )
-    if ticket is None:
+    if ticket is None:  # before the role check: a request of another store is simply not there
         raise Http404
+    _require_manager(request)
     handlers = list(store_handlers(ticket.store_id))
     form = AssignForm(request.POST, auto_id=f"assign-{ticket.pk}-%s", handlers=handlers)
     status = 200
