@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 import pytest
+from django.utils import translation
 
 from aftersales.core.errors import ApplicationError
 from aftersales.customers.models import Asset, Coverage, Customer, CustomerAccess, WarrantyPolicy
@@ -11,6 +12,13 @@ from aftersales.customers.services import (
     customer_access_record,
     customer_create,
 )
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English; the product's default language is zh-hans."""
+    with translation.override("en"):
+        yield
 
 
 def test_coverage_end_is_the_last_covered_day():

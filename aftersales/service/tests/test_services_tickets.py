@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from aftersales.core.errors import ApplicationError, IllegalTransition, NotAllowed
 from aftersales.service.models import Comment, Ticket, TicketEvent
@@ -16,6 +17,14 @@ from aftersales.service.services.tickets import (
     ticket_resolve,
     ticket_wait,
 )
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English; the product's default language is zh-hans."""
+    with translation.override("en"):
+        yield
+
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

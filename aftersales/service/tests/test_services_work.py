@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from aftersales.core.errors import ApplicationError, IllegalTransition, NotAllowed
 from aftersales.service.models import Attachment, PartUsage, TicketEvent, Visit
@@ -15,6 +16,14 @@ from aftersales.service.services.work import (
     visit_complete,
     visit_confirm,
 )
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English; the product's default language is zh-hans."""
+    with translation.override("en"):
+        yield
+
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
