@@ -7,6 +7,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import User
@@ -49,9 +50,9 @@ def attachment_add(*, ticket: Ticket, by: User, upload: UploadedFile) -> Attachm
     if upload.size is None or upload.size == 0:
         raise ApplicationError(_("'%(name)s' is empty.") % {"name": name}, field="attachment")
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
-        limit_mb = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+        limit = filesizeformat(settings.ATTACHMENT_MAX_BYTES)
         raise ApplicationError(
-            _("'%(name)s' is larger than %(limit_mb)s MB.") % {"name": name, "limit_mb": limit_mb},
+            _("'%(name)s' is larger than %(limit)s.") % {"name": name, "limit": limit},
             field="attachment",
         )
     upload.seek(0)

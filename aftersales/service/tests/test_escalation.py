@@ -84,3 +84,18 @@ def test_responded_request_races_the_resolution_target(cast, default_policy, fro
     # then
     ticket.refresh_from_db()
     assert (ticket.response_breached, ticket.resolution_breached) == (False, True)
+
+
+def test_a_scan_after_a_long_outage_counts_a_breach_and_jumps_to_the_right_level(
+    cast, default_policy, frozen_clock
+):
+    # given a request whose response target ran out two days ago (the worker was down)
+    frozen_clock(datetime(2026, 3, 2, 10, 0))
+    ticket = register(cast)
+    # when the scan finally runs
+    frozen_clock(datetime(2026, 3, 5, 10, 0))
+    # then it is one breach, escalated straight to the executives, with one breach event
+    assert sla_scan() == {"warnings": 0, "breaches": 1, "escalations": 0}
+    ticket.refresh_from_db()
+    assert ticket.escalation_level == 3
+    assert [kind for kind, _ in escalations(ticket)] == ["sla_breached", "escalated"]
