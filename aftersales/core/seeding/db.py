@@ -32,27 +32,31 @@ def _sqlite_utc() -> bool:
     return connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone_name == "UTC"
 
 
-def datetime_from_epoch() -> Callable[[int], Any]:
-    """Epoch seconds → what the backend stores for a DateTimeField. On SQLite (UTC connection) that is
-    the naive UTC text `adapt_datetimefield_value` writes, made without building a datetime at all."""
+def _datetime_converter() -> Callable[[Any], Any]:
+    """A DateTimeField value - an aware datetime, or epoch seconds (int), which the hot paths use to
+    avoid building millions of datetimes - to what the backend stores. On SQLite (UTC connection) that
+    is the naive UTC text `adapt_datetimefield_value` writes, without its per-value settings lookups."""
     if _sqlite_utc():
         strftime, gmtime = time.strftime, time.gmtime
-        return lambda ts: strftime("%Y-%m-%d %H:%M:%S", gmtime(ts))
+
+        def sqlite_datetime(value: int | datetime) -> str:
+            if isinstance(value, int):
+                return strftime("%Y-%m-%d %H:%M:%S", gmtime(value))
+            return str(value.astimezone(UTC).replace(tzinfo=None))
+
+        return sqlite_datetime
     adapt = connection.ops.adapt_datetimefield_value
-    return lambda ts: adapt(datetime.fromtimestamp(ts, UTC))
+
+    def any_datetime(value: int | datetime) -> Any:
+        return adapt(datetime.fromtimestamp(value, UTC) if isinstance(value, int) else value)
+
+    return any_datetime
 
 
 def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     ops = connection.ops
     if isinstance(field, models.DateTimeField):
-        if _sqlite_utc():
-            # What SQLite's `adapt_datetimefield_value` stores (naive UTC, `str()`), without its
-            # per-value settings and time-zone lookups: millions of values go through here.
-            def sqlite_datetime(value: datetime) -> str:
-                return str(value.astimezone(UTC).replace(tzinfo=None))
-
-            return sqlite_datetime
-        return ops.adapt_datetimefield_value
+        return _datetime_converter()
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
     if isinstance(field, models.TimeField):
@@ -67,10 +71,11 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
 
 
 class Table:
-    """Rows of one model, buffered and written by `flush()`.
+    """Rows of one model, buffered as Python values and converted and written by `flush()`.
 
-    `add(dict)` takes Python values by attname (converted here); `packer(names)` returns a faster
-    adder for the hot tables that takes database-ready values positionally."""
+    `add(dict)` takes values by attname; `packer(names)` returns a faster adder for the hot tables
+    that takes them positionally. Conversion waits for `flush()` so that, with two processes (see
+    pipeline.py), the writing process does it while the generating one moves on."""
 
     def __init__(self, model: type[models.Model]):
         self.model = model
@@ -81,13 +86,12 @@ class Table:
             field.attname: (None if field.primary_key else field.get_default()) for field in fields
         }
         self.converters = [(i, conv) for i, field in enumerate(fields) if (conv := _converter(field))]
-        self.convert = {field.attname: _converter(field) or (lambda value: value) for field in fields}
         quote = connection.ops.quote_name
-        self.sql = "INSERT INTO {} ({}) VALUES ({})".format(
-            quote(model._meta.db_table),
-            ", ".join(quote(field.column) for field in fields),
-            ", ".join(["%s"] * len(fields)),
-        )
+        columns = ", ".join(quote(field.column) for field in fields)
+        table = quote(model._meta.db_table)
+        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        # PostgreSQL: COPY is many times faster than executemany for millions of rows.
+        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
         self.rows: list[list[Any]] = []
         self.next_id = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
         self.written = 0
@@ -102,19 +106,13 @@ class Table:
         if values.get("id") is None:
             values["id"] = self.new_id()
         defaults = self.defaults
-        row = [values[name] if name in values else defaults[name] for name in self.names]
-        for i, conv in self.converters:
-            if row[i] is not None:
-                row[i] = conv(row[i])
-        self.rows.append(row)
+        self.rows.append([values[name] if name in values else defaults[name] for name in self.names])
         return values["id"]
 
     def packer(self, names: list[str]) -> Callable[..., None]:
-        """An adder taking database-ready values for `names` (which must include "id") in that order;
-        the other columns get their (converted) defaults."""
-        template = [
-            None if value is None else self.convert[name](value) for name, value in self.defaults.items()
-        ]
+        """An adder taking the values of `names` (which must include "id") in that order; the other
+        columns get their defaults."""
+        template = list(self.defaults.values())
         positions = [self.names.index(name) for name in names]
         rows = self.rows
 
@@ -127,12 +125,23 @@ class Table:
         return pack
 
     def flush(self) -> int:
-        count = len(self.rows)
-        if count:
-            with connection.cursor() as cursor:
-                cursor.executemany(self.sql, self.rows)
-            self.written += count
-            self.rows.clear()  # in place: packers hold on to this list
+        rows = self.rows
+        count = len(rows)
+        if not count:
+            return 0
+        for i, convert in self.converters:
+            for row in rows:
+                if row[i] is not None:
+                    row[i] = convert(row[i])
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(self.copy_sql) as copy:  # the psycopg cursor under Django's
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(self.sql, rows)
+        self.written += count
+        rows.clear()  # in place: packers hold on to this list
         return count
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from aftersales.core.seeding.db import datetime_from_epoch
 from aftersales.core.seeding.escalation import scan_events
 from aftersales.core.seeding.timeline import Plan
 from aftersales.service.models import Comment, PartUsage, PauseSegment, Ticket, TicketEvent, Visit
@@ -35,12 +34,9 @@ class Finisher:
         self.pauses = writer.table(PauseSegment)
         self.event_count = 0
         # The hot tables take database-ready values positionally (see db.Table.packer).
-        self.db_time = datetime_from_epoch()
         self.add_event = self.events.packer(
             ["id", "ticket_id", "type", "actor_id", "created_at", "from_status", "to_status", "payload"]
         )
-        self.json = self.events.convert["payload"]
-        self.empty_json = self.json({})
         self.add_comment = writer.table(Comment).packer(
             [
                 "id",
@@ -58,7 +54,6 @@ class Finisher:
             ["id", "ticket_id", "part_number", "description", "quantity", "unit_cost", "covered_percent"]
             + ["recorded_by_id", "created_at", "updated_at"]
         )
-        self.decimal = parts.convert["quantity"]
 
     def _dues(self, spec, pauses: list[tuple], reopened_at: int | None) -> tuple:
         policy = spec.sla
@@ -138,16 +133,16 @@ class Finisher:
             "parts_covered_percent": spec.parts_percent,
             "labour_covered_percent": spec.labour_percent,
             "sla_policy_id": spec.sla.id,
-            "response_due_at": None if due_r is None else dt(due_r),
+            "response_due_at": due_r,
             "resolution_due_at": _resolution_due(due_res, due_re if reopened_at else None),
             "reopen_count": len(reopens),
-            "created_at": dt(t0),
-            "updated_at": dt(events[-1][0]),
+            "created_at": t0,  # stored datetimes are given as epoch seconds (see db.Table)
+            "updated_at": events[-1][0],
         }
         calendar = store.cal
-        created = row["created_at"]
+        created = dt(t0)
         if fr is not None:
-            row["first_response_at"] = dt(fr)
+            row["first_response_at"] = fr
             row["first_response_minutes"] = (fr - t0) // 60
             row["first_response_business_minutes"] = (
                 working_seconds(calendar, created, dt(fr), pauses=kept_pauses) // 60
@@ -164,19 +159,19 @@ class Finisher:
             due = due_res if i == 0 else due_re
             resolution_breached = resolution_breached or (due is not None and ts > due)
             row.update(fields)
-            row["resolved_at"] = dt(ts)
+            row["resolved_at"] = ts
             row["resolution_minutes"] = (ts - t0) // 60
             row["resolution_business_minutes"] = (
                 working_seconds(calendar, created, dt(ts), pauses=kept_pauses) // 60
             )
         row["resolution_breached"] = resolution_breached
         if status == "closed":
-            row["closed_at"] = dt(_last(events, "closed"))
+            row["closed_at"] = _last(events, "closed")
         row["paused_seconds"] = sum(end - start for _, _, start, end in pauses if end is not None)
         open_pause = next((start for _, _, start, end in pauses if end is None), None)
-        row["paused_since"] = None if open_pause is None else dt(open_pause)
+        row["paused_since"] = open_pause
         warning = next((event[0] for event in events if event[1] == "sla_warning"), None)
-        row["warned_at"] = None if warning is None else dt(warning)
+        row["warned_at"] = warning
         row["escalation_level"] = max(
             (event[5]["level"] for event in events if event[1] == "escalated"), default=0
         )
@@ -184,54 +179,31 @@ class Finisher:
         self._children(spec, plan, events, pauses)
 
     def _children(self, spec, plan: Plan, events: list[tuple], pauses: list[list]) -> None:
-        as_of, ticket_id, db_time = self.as_of, spec.id, self.db_time
-        add_event, new_id, json, empty = self.add_event, self.events.new_id, self.json, self.empty_json
+        as_of, ticket_id = self.as_of, spec.id
+        add_event, new_id = self.add_event, self.events.new_id
         for ts, type_, actor, from_status, to_status, payload in events:
-            add_event(
-                new_id(),
-                ticket_id,
-                type_,
-                actor,
-                db_time(ts),
-                from_status,
-                to_status,
-                json(payload) if payload else empty,
-            )
+            add_event(new_id(), ticket_id, type_, actor, ts, from_status, to_status, payload)
         self.event_count += len(events)
         for cid, ts, author, from_customer, visibility, body in plan.comments:
             if ts <= as_of:
-                at = db_time(ts)
-                self.add_comment(cid, ticket_id, author, from_customer, visibility, body, at, at)
+                self.add_comment(cid, ticket_id, author, from_customer, visibility, body, ts, ts)
         for visit in plan.visits:
             if visit["booked"] <= as_of:
                 self._visit(ticket_id, visit)
         covered = spec.parts_percent if spec.in_warranty else 0
-        decimal = self.decimal
         for pid, ts, number, description, quantity, cost, recorder in plan.parts:
             if ts <= as_of:
-                at = db_time(ts)
-                self.add_part(
-                    pid,
-                    ticket_id,
-                    number,
-                    description,
-                    decimal(quantity),
-                    decimal(cost),
-                    covered,
-                    recorder,
-                    at,
-                    at,
-                )
+                self.add_part(pid, ticket_id, number, description, quantity, cost, covered, recorder, ts, ts)
         for pid, reason, start, end in pauses:
             self.pauses.add(
                 {
                     "id": pid,
                     "ticket_id": ticket_id,
                     "reason": reason,
-                    "starts_at": dt(start),
-                    "ends_at": None if end is None else dt(end),
-                    "created_at": dt(start),
-                    "updated_at": dt(start if end is None else end),
+                    "starts_at": start,
+                    "ends_at": end,
+                    "created_at": start,
+                    "updated_at": start if end is None else end,
                 }
             )
 
@@ -256,23 +228,22 @@ class Finisher:
                 "id": visit["id"],
                 "ticket_id": ticket_id,
                 "technician_id": visit["technician"],
-                "window_start": dt(visit["window_start"]),
-                "window_end": dt(visit["window_end"]),
+                "window_start": visit["window_start"],
+                "window_end": visit["window_end"],
                 "address": visit["address"],
                 "status": status,
-                "confirmed_at": steps["confirmed"] and dt(steps["confirmed"]),
-                "arrived_at": steps["arrived"] and dt(steps["arrived"]),
-                "completed_at": steps["completed"] and dt(steps["completed"]),
+                "confirmed_at": steps["confirmed"],
+                "arrived_at": steps["arrived"],
+                "completed_at": steps["completed"],
                 "report": visit["report"] if steps["completed"] else "",
-                "created_at": dt(visit["booked"]),
-                "updated_at": dt(last),
+                "created_at": visit["booked"],
+                "updated_at": last,
             }
         )
 
 
-def _resolution_due(due_resolution: int | None, due_after_reopen: int | None) -> datetime | None:
-    due = due_after_reopen if due_after_reopen is not None else due_resolution
-    return None if due is None else dt(due)
+def _resolution_due(due_resolution: int | None, due_after_reopen: int | None) -> int | None:
+    return due_after_reopen if due_after_reopen is not None else due_resolution
 
 
 def _last(events: list[tuple], type_: str) -> int:
