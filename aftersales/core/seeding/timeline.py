@@ -143,6 +143,12 @@ class Simulator:
             planned + sum(end - start for _, _, start, end in p.pauses), cursor + rng.randint(900, 2 * HOUR)
         )
         t_res = desk_time(t_res, cal, rng) if kind == "inquiry" else work(t_res, cal, rng)
+        if not any(
+            visibility == "public" and not from_customer for *_, from_customer, visibility, _ in p.comments
+        ):
+            # Every request gets a written answer: phone and walk-in ones when they are resolved.
+            cid = self._comment(p, t_res, assignee, rng.choice(texts.RESOLVED_REPLIES))
+            p.event(t_res, "replied", assignee, {"comment": cid})
         self._resolve(spec, p, t_res, assignee)
         if kind != "inquiry" and rng.random() < 0.035:
             t_ro = desk_time(t_res + rng.randint(3 * HOUR, 3 * DAY), cal, rng)

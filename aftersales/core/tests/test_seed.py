@@ -14,7 +14,7 @@ from aftersales.accounts.models import Role, User
 from aftersales.core.seeding.names import is_valid_vin
 from aftersales.customers.models import Asset, Customer, ProductModel
 from aftersales.customers.selectors import asset_warranty_status
-from aftersales.service.models import PauseSegment, Ticket, TicketEvent
+from aftersales.service.models import Comment, PauseSegment, Ticket, TicketEvent
 from aftersales.service.models.tickets import OPEN_STATUSES
 from aftersales.service.services import sla
 
@@ -109,6 +109,14 @@ def test_seed_small_month_facts_idempotence_and_determinism():
         assert all(a.to_status == b.from_status for a, b in zip(changes, changes[1:], strict=False))
         assert changes[-1].to_status == t.status
         assert all(e.created_at <= t.updated_at for e in events[t.pk])
+
+    # Every resolved request got a written reply; internal notes exist but are never from customers.
+    replied = set(
+        Comment.objects.filter(visibility="public", from_customer=False).values_list("ticket_id", flat=True)
+    )
+    assert all(t.pk in replied for t in tickets if t.resolved_at)
+    assert Comment.objects.filter(visibility="internal").exists()
+    assert not Comment.objects.filter(visibility="internal", from_customer=True).exists()
 
     # The last two weeks look alive; older requests are done.
     as_of = datetime(2026, 11, 30, tzinfo=SHANGHAI)  # midnight starting --today
