@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.db.models import Max, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -128,7 +129,8 @@ def public_first_name(name: str) -> str:
 
 
 def portal_customer_required(view):
-    """Signed in as a portal customer with a customer record; staff are sent to their own pages."""
+    """Signed in as a portal customer with a customer record; staff are sent to their own pages (or get
+    a 404 on a portal URL that names an object)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -138,6 +140,10 @@ def portal_customer_required(view):
 
             return redirect_to_login(request.get_full_path())
         if user.is_staff_member:
+            if kwargs:
+                # A portal URL naming a request is never a staff page: 404, as for any object a
+                # person may not see (the staff page for the same request is /requests/<number>/).
+                raise Http404("Portal pages are for customers.")
             return redirect("home")
         customer = getattr(user, "customer", None)
         if customer is None:

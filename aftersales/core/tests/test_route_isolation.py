@@ -1,0 +1,1029 @@
+"""Store isolation, swept over every URL pattern of the project.
+
+Every query that serves a person goes through `visible_to(user)`: a specialist of store B, a manager of
+store B or a portal customer of store B gets 404 for every page, endpoint and attachment of store A, and
+nothing changes in the database. The sweep is driven by the URL configuration itself:
+
+* `test_every_route_is_classified` walks `get_resolver().url_patterns` (the pages, the ninja API under
+  /api/v1/, the admin) and fails for any pattern the catalogue below does not classify. A new route
+  fails here until it is added to one of:
+
+  - `OBJECT_CASES`: the route names an object of a store (a request number, an id, a tracking token).
+    Each case gives the URL(s) and the method to try for a "world" of store A; the sweep checks 404 for
+    the foreigners, an unchanged database, and the owner's success code (the positive anchor).
+  - `LIST_CASES` / `WRITE_CASES`: lists that are themselves scoped (store A's data must not appear for
+    store B, and must appear for store A), and writes that name another store's object in the body.
+  - `NOT_OBJECT`: no object of a store behind it (sign-in, language switch, ...), with a reason.
+  - `DOCS` and `RULES`: the OpenAPI schema and docs, and the admin (closed to everybody but superusers,
+    checked by `test_admin_is_closed_to_store_staff_and_customers`).
+
+* `test_catalogue_has_no_stale_entries` fails for a catalogue key whose pattern no longer exists.
+
+Keys are `namespace:name` (`service:ticket_detail`, `api:requests_get`) or, for an unnamed pattern, its
+route string.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLResolver, get_resolver, reverse
+
+from aftersales.accounts.models import Role, User
+from aftersales.api.testing import api_client
+from aftersales.core import testing
+from aftersales.customers.models import Asset, Coverage, Customer
+from aftersales.service.models import (
+    Attachment,
+    Comment,
+    PartUsage,
+    PauseSegment,
+    Ticket,
+    TicketEvent,
+    Visit,
+)
+from aftersales.service.services.attachments import attachment_add
+from aftersales.service.services.tickets import ticket_register, ticket_reply, ticket_resolve
+from aftersales.service.services.work import part_record, visit_arrive, visit_book
+from aftersales.service.views.actions import ACTIONS
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+# --- the URL patterns -----------------------------------------------------------------------------------
+
+
+def _walk(patterns, prefix: str = "", namespaces: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = (*namespaces, entry.namespace) if entry.namespace else namespaces
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        else:
+            route = prefix + str(entry.pattern)
+            yield (":".join((*namespaces, entry.name)) if entry.name else route), route
+
+
+def url_patterns() -> dict[str, str]:
+    """Every URL pattern of the project: key -> route. A name used twice gets its route appended."""
+    found: dict[str, str] = {}
+    for key, route in _walk(get_resolver().url_patterns):
+        if key in found and found[key] != route:
+            key = f"{key} {route}"
+        found.setdefault(key, route)
+    return found
+
+
+# --- the world: store A's objects, and the foreigners' own request in store B ---------------------------
+
+SHOWN_SUBJECT = "A店-发动机异响-机密"
+UNASSIGNED_SUBJECT = "A店-空调不制冷-机密"
+REPLY_BODY = "A店公开回复-机密"
+NOTE_BODY = "A店内部备注-机密"
+ATTACHMENT_NAME = "a-store-invoice-secret.png"
+
+
+@dataclass(frozen=True)
+class Ids:
+    """What a URL or a body names. `ghost()` names objects that do not exist."""
+
+    number: str
+    token: str
+    visit: int
+    attachment: int
+    customer: int
+    asset: int
+    own_number: str  # the foreigners' own request (customer_b's, in store B)
+    technician: int  # technician_a: a valid assignee / technician in store A
+
+    def ghost(self) -> Ids:
+        return replace(
+            self,
+            number="SR0001-999999",
+            token="no-such-token-0000000000000000000000000000",
+            visit=999_999,
+            attachment=999_999,
+            customer=999_999,
+            asset=999_999,
+        )
+
+
+@dataclass
+class World:
+    cast: testing.Cast
+    manager_b: User
+    ticket: Ticket
+    unassigned: Ticket
+    ticket_b: Ticket
+    reply: Comment
+    note: Comment
+    visit: Visit
+    part: PartUsage
+    attachment: Attachment
+    rows: dict | None = None  # the watched tables as built (see `snapshot`)
+
+    @property
+    def ids(self) -> Ids:
+        return Ids(
+            number=self.ticket.number,
+            token=self.ticket.tracking_token,
+            visit=self.visit.pk,
+            attachment=self.attachment.pk,
+            customer=self.cast.customer_a.pk,
+            asset=self.cast.asset_a.pk,
+            own_number=self.ticket_b.number,
+            technician=self.cast.technician_a.pk,
+        )
+
+    @property
+    def secrets(self) -> list[str]:
+        """Store A's data that must never reach a foreigner, unless they typed it into the request."""
+        customer = self.cast.customer_a
+        return [
+            self.ticket.number,
+            self.unassigned.number,
+            self.ticket.tracking_token,
+            customer.name,
+            customer.phone,
+            self.cast.asset_a.serial,
+            SHOWN_SUBJECT,
+            UNASSIGNED_SUBJECT,
+            REPLY_BODY,
+            NOTE_BODY,
+            ATTACHMENT_NAME,
+        ]
+
+    def user(self, who: str) -> User | None:
+        if who == "anonymous":
+            return None
+        if who == "manager_b":
+            return self.manager_b
+        member = getattr(self.cast, who)
+        return member.user if isinstance(member, Customer) else member
+
+
+def build_world() -> World:
+    """Store A: customer_a's request (assigned to specialist_a) with a public reply, an internal note, a
+    booked visit, a part and an attachment; an unassigned request. Store B: customer_b's own request and
+    a manager. Monday 2 March 2026, 10:00 in Shanghai."""
+    cast = testing.make_cast()
+    manager_b = testing.make_user("manager_b", Role.STORE_MANAGER, stores=(cast.store_b,))
+    ticket = ticket_register(
+        by=cast.specialist_a,
+        store=cast.store_a,
+        customer=cast.customer_a,
+        channel="phone",
+        subject=SHOWN_SUBJECT,
+        asset=cast.asset_a,
+        fault_category=cast.engine,
+    )
+    assert ticket.assignee == cast.specialist_a
+    unassigned = ticket_register(
+        by=cast.specialist_a,
+        store=cast.store_a,
+        customer=cast.customer_a,
+        channel="phone",
+        subject=UNASSIGNED_SUBJECT,
+        auto_assign=False,
+    )
+    ticket_b = ticket_register(
+        by=cast.specialist_b,
+        store=cast.store_b,
+        customer=cast.customer_b,
+        channel="phone",
+        subject="B店自己的请求",
+        asset=cast.asset_b,
+        fault_category=cast.engine,
+    )
+    reply = ticket_reply(ticket=ticket, by=cast.specialist_a, body=REPLY_BODY)
+    note = ticket_reply(ticket=ticket, by=cast.specialist_a, body=NOTE_BODY, internal=True)
+    visit = visit_book(
+        ticket=ticket,
+        by=cast.specialist_a,
+        technician=cast.technician_a,
+        window_start=datetime(2026, 3, 3, 9, tzinfo=SHANGHAI),
+        window_end=datetime(2026, 3, 3, 11, tzinfo=SHANGHAI),
+    )
+    part = part_record(ticket=ticket, by=cast.specialist_a, part_number="P-1", quantity=1, unit_cost="120")
+    attachment = attachment_add(
+        ticket=ticket, by=cast.specialist_a, upload=SimpleUploadedFile(ATTACHMENT_NAME, PNG)
+    )
+    ticket.refresh_from_db()
+    return World(
+        cast=cast,
+        manager_b=manager_b,
+        ticket=ticket,
+        unassigned=unassigned,
+        ticket_b=ticket_b,
+        reply=reply,
+        note=note,
+        visit=visit,
+        part=part,
+        attachment=attachment,
+    )
+
+
+START = datetime(2026, 3, 2, 10)  # a Monday, 10:00 in Shanghai
+
+
+@pytest.fixture(scope="module")
+def stored_world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
+    """The world is built once per module inside a transaction that is rolled back at the end. Each test
+    runs in a savepoint inside it (pytest-django's `db` fixture) that is rolled back after the test, so
+    every test starts from the same world whatever the one before it did: what a per-test build gives,
+    without paying a third of a second per case."""
+    files = tmp_path_factory.mktemp("attachments")
+    storages = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": files}},
+    }
+    clock = testing.FrozenClock()
+    with django_db_blocker.unblock(), override_settings(STORAGES=storages), transaction.atomic():
+        clock(START)
+        world = build_world()
+        world.rows = snapshot()
+        try:
+            yield world
+        finally:
+            clock.release()
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(stored_world: World, db) -> Iterator[World]:
+    """The stored world, in this test's savepoint, with the clock back at the start."""
+    clock = testing.FrozenClock()
+    clock(START)
+    assert snapshot() == stored_world.rows, "the test before this one was not rolled back"
+    yield stored_world
+    clock(START)
+
+
+class Clients:
+    """One signed-in page client and one bearer-token API client per person, made on first use.
+
+    Neither enforces CSRF (Django's test client does not), so a refused POST is refused by the view."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self._pages: dict[str, Client] = {}
+        self._apis: dict[str, Client] = {}
+
+    def page(self, who: str) -> Client:
+        if who not in self._pages:
+            client = Client(headers={"Accept-Language": "en"})
+            user = self.world.user(who)
+            if user is not None:
+                client.force_login(user)
+            self._pages[who] = client
+        return self._pages[who]
+
+    def api(self, who: str) -> Client:
+        if who not in self._apis:
+            user = self.world.user(who)
+            self._apis[who] = api_client(user) if user else Client(headers={"Accept-Language": "en"})
+        return self._apis[who]
+
+    def warm(self, *people: str) -> None:
+        """Sign everybody in before the database snapshot (a session or a token is a write)."""
+        for who in people:
+            self.page(who)
+            self.api(who)
+
+
+@pytest.fixture
+def clients(world) -> Clients:
+    return Clients(world)
+
+
+# --- sending and looking ---------------------------------------------------------------------------------
+
+WATCHED = (
+    Ticket,
+    TicketEvent,
+    Comment,
+    Visit,
+    PartUsage,
+    Attachment,
+    PauseSegment,
+    Customer,
+    Asset,
+    Coverage,
+)
+
+
+def snapshot() -> dict[str, list[dict]]:
+    """Every row of every watched table (a handful each): any insert, update or delete shows."""
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in WATCHED}
+
+
+def changes(before: dict, after: dict) -> list[str]:
+    found = []
+    for name, rows in before.items():
+        if rows == after[name]:
+            continue
+        if len(rows) != len(after[name]):
+            found.append(f"{name}: {len(rows)} -> {len(after[name])} rows")
+        else:
+            changed = [row["id"] for row, new in zip(rows, after[name], strict=True) if row != new]
+            found.append(f"{name}: rows {changed} changed")
+    return found
+
+
+def body_text(response) -> str:
+    """The body as text; JSON re-dumped without \\u escapes so that names can be searched."""
+    if getattr(response, "streaming", False):
+        raw = b"".join(response.streaming_content)
+    else:
+        raw = response.content
+    text = raw.decode("utf-8", errors="replace")
+    if response.get("Content-Type", "").startswith("application/json"):
+        try:
+            return json.dumps(json.loads(text), ensure_ascii=False)
+        except ValueError:
+            return text
+    return text
+
+
+def describe(response) -> str:
+    where = f" -> {response['Location']}" if response.has_header("Location") else ""
+    return f"{response.status_code}{where}"
+
+
+# --- the catalogue ----------------------------------------------------------------------------------------
+
+FOREIGNERS = ("specialist_b", "customer_b")
+WITH_MANAGER_B = (*FOREIGNERS, "manager_b")
+
+
+def same(ids: Ids) -> list[Ids]:
+    return [ids]
+
+
+def also_under_own_request(ids: Ids) -> list[Ids]:
+    """A child of store A's request (visit, attachment) asked for under the foreigner's own request."""
+    return [ids, replace(ids, number=ids.own_number)]
+
+
+def wrong_tokens(ids: Ids) -> list[Ids]:
+    return [ids.ghost(), replace(ids, token=ids.number), replace(ids, token=ids.token[:-1])]
+
+
+def resolve_first(world: World) -> None:
+    ticket = Ticket.objects.get(pk=world.ticket.pk)
+    ticket_resolve(ticket=ticket, by=world.cast.specialist_a, outcome="repair", root_cause="RC-1")
+
+
+def arrive_first(world: World) -> None:
+    visit_arrive(visit=Visit.objects.get(pk=world.visit.pk), by=world.cast.specialist_a)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One object route, one method: foreigners get 404 and change nothing; the owners succeed."""
+
+    key: str
+    url: Callable[[Ids], str]
+    variant: str = ""
+    method: str = "GET"
+    data: Callable[[Ids], dict] | None = None
+    api: bool = False
+    owners: tuple[tuple[str, int], ...] = (("specialist_a", 200),)
+    foreigners: tuple[str, ...] = FOREIGNERS
+    foreign_ids: Callable[[Ids], list[Ids]] = same
+    prepare: Callable[[World], object] | None = None  # puts the world where the owner's call succeeds
+    effect: Callable[[World], bool] | None = None  # what the owner's call did, when the status can't tell
+
+    @property
+    def id(self) -> str:
+        return f"{self.key}[{self.variant}]" if self.variant else self.key
+
+
+def _action(action: str, data: Callable[[Ids], dict] | None = None, **options) -> Case:
+    return Case(
+        key="service:ticket_action",
+        variant=action,
+        method="POST",
+        url=lambda ids: reverse("service:ticket_action", args=[ids.number, action]),
+        data=data or (lambda ids: {}),
+        owners=options.pop("owners", (("specialist_a", 302),)),
+        **options,
+    )
+
+
+def _api(name: str, *, method: str = "POST", data=None, owners=None, args=("number",), **options) -> Case:
+    def url(ids: Ids) -> str:
+        return reverse(f"api:{name}", kwargs={arg: getattr(ids, _ID_OF[arg]) for arg in args})
+
+    success = 201 if name.endswith(_CREATES) else 200
+    return Case(
+        key=f"api:{name}",
+        method=method,
+        url=url,
+        data=data or (None if method == "GET" else lambda ids: {}),
+        api=True,
+        owners=owners or (("specialist_a", success),),
+        **options,
+    )
+
+
+_ID_OF = {"number": "number", "customer_id": "customer", "asset_id": "asset"}
+_CREATES = ("_reply", "_visits_book", "_parts_record", "_comments_create", "_assets_create")
+VISIT_WINDOW_FORM = {"window_start": "2026-03-04T14:00", "window_end": "2026-03-04T16:00"}
+VISIT_WINDOW_API = {"window_start": "2026-03-04T14:00:00", "window_end": "2026-03-04T16:00:00"}
+PART = {"part_number": "P-2", "quantity": "1", "unit_cost": "10"}
+RESOLVE = {"outcome": "repair", "root_cause": "RC-1"}
+BOTH_READ = (("specialist_a", 200), ("customer_a", 200))
+
+OBJECT_CASES: list[Case] = [
+    # --- staff pages (aftersales/service/urls.py)
+    Case("service:ticket_detail", lambda ids: reverse("service:ticket_detail", args=[ids.number])),
+    _action("reply", lambda ids: {"body": "hello"}),
+    _action("note", lambda ids: {"body": "a note"}),
+    _action("log_call", lambda ids: {"summary": "called"}),
+    _action("start"),
+    _action("resume"),
+    _action("wait", lambda ids: {"on": "pending_customer", "note": "waiting"}),
+    _action("book_visit", lambda ids: {"technician": ids.technician, **VISIT_WINDOW_FORM}),
+    _action("confirm_visit", lambda ids: {"visit": ids.visit}, foreign_ids=also_under_own_request),
+    _action("arrive_visit", lambda ids: {"visit": ids.visit}, foreign_ids=also_under_own_request),
+    _action(
+        "complete_visit",
+        lambda ids: {"visit": ids.visit, "report": "fixed"},
+        foreign_ids=also_under_own_request,
+        prepare=arrive_first,
+    ),
+    _action("record_part", lambda ids: PART),
+    _action("resolve", lambda ids: RESOLVE),
+    _action("close", prepare=resolve_first),
+    _action("reopen", lambda ids: {"reason": "again"}, prepare=resolve_first),
+    _action("cancel", lambda ids: {"reason": "duplicate"}),
+    _action(
+        "assign",
+        lambda ids: {"assignee": ids.technician, "reason": "cover"},
+        owners=(("manager_a", 302),),
+        foreigners=WITH_MANAGER_B,
+    ),
+    _action("upload", lambda ids: {"attachment": SimpleUploadedFile("photo.png", PNG)}),
+    Case(
+        "service:attachment_download",
+        lambda ids: reverse("service:attachment_download", args=[ids.number, ids.attachment]),
+        owners=BOTH_READ,
+        foreign_ids=also_under_own_request,
+    ),
+    Case(
+        "service:customer_assets",
+        lambda ids: reverse("service:customer_assets", args=[ids.customer]),
+    ),
+    Case(
+        "service:manager_assign",
+        lambda ids: reverse("service:manager_assign", args=[ids.number]),
+        method="POST",
+        data=lambda ids: {"assignee": ids.technician, "reason": "cover"},
+        owners=(("manager_a", 302),),
+        foreigners=WITH_MANAGER_B,
+        effect=lambda world: Ticket.objects.get(pk=world.ticket.pk).assignee == world.cast.technician_a,
+    ),
+    # --- the portal (aftersales/customers/urls.py)
+    Case(
+        "customers:portal_request",
+        lambda ids: reverse("customers:portal_request", args=[ids.number]),
+        owners=(("customer_a", 200),),
+    ),
+    Case(
+        "customers:portal_reply",
+        lambda ids: reverse("customers:portal_reply", args=[ids.number]),
+        method="POST",
+        data=lambda ids: {"body": "still noisy"},
+        owners=(("customer_a", 302),),
+    ),
+    Case(
+        "customers:portal_reopen",
+        lambda ids: reverse("customers:portal_reopen", args=[ids.number]),
+        method="POST",
+        data=lambda ids: {"reopen-reason": "still noisy"},
+        owners=(("customer_a", 302),),
+        prepare=resolve_first,
+    ),
+    Case(
+        "customers:portal_cancel",
+        lambda ids: reverse("customers:portal_cancel", args=[ids.number]),
+        method="POST",
+        data=lambda ids: {"cancel-reason": "no longer needed"},
+        owners=(("customer_a", 302),),
+    ),
+    Case(
+        "customers:portal_visit_confirm",
+        lambda ids: reverse("customers:portal_visit_confirm", args=[ids.number, ids.visit]),
+        method="POST",
+        data=lambda ids: {},
+        owners=(("customer_a", 302),),
+        foreign_ids=also_under_own_request,
+        effect=lambda world: Visit.objects.get(pk=world.visit.pk).status == Visit.Status.CONFIRMED,
+    ),
+    Case(
+        # Whoever holds the link sees the request: the token is the permission. A wrong one is 404.
+        "customers:track",
+        lambda ids: reverse("customers:track", args=[ids.token]),
+        owners=(("anonymous", 200),),
+        foreigners=("anonymous", *FOREIGNERS),
+        foreign_ids=wrong_tokens,
+    ),
+    # --- the API (aftersales/service/api.py, aftersales/customers/api.py)
+    _api("requests_get", method="GET", owners=BOTH_READ),
+    _api(
+        "requests_assign",
+        data=lambda ids: {"assignee": ids.technician, "reason": "cover"},
+        owners=(("manager_a", 200),),
+        foreigners=WITH_MANAGER_B,
+    ),
+    _api("requests_start"),
+    _api("requests_reply", data=lambda ids: {"body": "hello"}),
+    _api("requests_log_call", data=lambda ids: {"summary": "called"}),
+    _api("requests_wait", data=lambda ids: {"on": "pending_customer"}),
+    _api("requests_resume"),
+    _api("requests_visits_book", data=lambda ids: {"technician": ids.technician, **VISIT_WINDOW_API}),
+    _api("requests_parts_record", data=lambda ids: PART),
+    _api("requests_resolve", data=lambda ids: RESOLVE),
+    _api("requests_close", prepare=resolve_first),
+    _api("requests_reopen", data=lambda ids: {"reason": "again"}, prepare=resolve_first),
+    _api("requests_cancel", data=lambda ids: {"reason": "duplicate"}),
+    _api("requests_comments", method="GET", owners=BOTH_READ),
+    _api("requests_comments_create", data=lambda ids: {"body": "hello"}),
+    _api("customers_get", method="GET", args=("customer_id",), owners=BOTH_READ),
+    _api("customers_assets", method="GET", args=("customer_id",), owners=BOTH_READ),
+    _api(
+        "customers_assets_create",
+        args=("customer_id",),
+        data=lambda ids: {"product_model": "ev-s1", "serial": "SN-A-0002", "purchase_date": "2026-03-01"},
+    ),
+    _api("assets_get", method="GET", args=("asset_id",), owners=BOTH_READ),
+]
+
+
+@dataclass(frozen=True)
+class ListCase:
+    """A list scoped by `visible_to`: the owner sees store A's rows, the foreigner none of store A's data
+    (and, where `foreign_sees` says so, their own rows: the list works, it is just scoped)."""
+
+    key: str
+    variant: str
+    pairs: tuple[tuple[str, str], ...]
+    owner_sees: Callable[[World], list[str]]
+    query: Callable[[World], dict] = lambda world: {}
+    foreign_sees: Callable[[World], list[str]] = lambda world: []
+    api: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.key}[{self.variant}]"
+
+    def url(self) -> str:
+        return reverse(self.key)
+
+
+STAFF = (("specialist_a", "specialist_b"),)
+CUSTOMERS = (("customer_a", "customer_b"),)
+
+
+def _number(world: World) -> list[str]:
+    return [world.ticket.number]
+
+
+def _own_number(world: World) -> list[str]:
+    return [world.ticket_b.number]
+
+
+def _name(world: World) -> list[str]:
+    return [world.cast.customer_a.name]
+
+
+LIST_CASES: list[ListCase] = [
+    ListCase(
+        "service:workspace",
+        "mine",
+        STAFF,
+        _number,
+        query=lambda w: {"queue": "mine"},
+        foreign_sees=_own_number,
+    ),
+    ListCase(
+        "service:workspace",
+        "team",
+        STAFF,
+        lambda w: [w.ticket.number, w.unassigned.number],
+        query=lambda w: {"queue": "team"},
+        foreign_sees=_own_number,
+    ),
+    ListCase(
+        "service:workspace",
+        "unassigned",
+        STAFF,
+        lambda w: [w.unassigned.number],
+        query=lambda w: {"queue": "unassigned"},
+    ),
+    ListCase(
+        "service:workspace",
+        "search-number",
+        STAFF,
+        lambda w: [SHOWN_SUBJECT],
+        query=lambda w: {"queue": "team", "q": w.ticket.number},
+    ),
+    ListCase(
+        "service:workspace",
+        "search-name",
+        STAFF,
+        _number,
+        query=lambda w: {"queue": "team", "q": w.cast.customer_a.name},
+    ),
+    ListCase(
+        "service:workspace",
+        "search-phone",
+        STAFF,
+        _number,
+        query=lambda w: {"queue": "team", "q": w.cast.customer_a.phone},
+    ),
+    ListCase(
+        "service:manager",
+        "overview",
+        (("manager_a", "manager_b"),),
+        lambda w: [w.unassigned.number],
+    ),
+    ListCase(
+        "service:customer_search",
+        "name",
+        STAFF,
+        lambda w: [w.cast.customer_a.phone],
+        query=lambda w: {"q": w.cast.customer_a.name},
+    ),
+    ListCase("service:customer_search", "serial", STAFF, _name, query=lambda w: {"q": w.cast.asset_a.serial}),
+    ListCase(
+        "service:customer_search", "phone", STAFF, _name, query=lambda w: {"q": w.cast.customer_a.phone}
+    ),
+    ListCase("service:register", "search-serial", STAFF, _name, query=lambda w: {"q": w.cast.asset_a.serial}),
+    ListCase(
+        "customers:portal_home",
+        "my-requests",
+        CUSTOMERS,
+        _number,
+        foreign_sees=_own_number,
+    ),
+    ListCase(
+        "api:requests_list",
+        "all",
+        (*STAFF, *CUSTOMERS),
+        _number,
+        foreign_sees=_own_number,
+        api=True,
+    ),
+    ListCase(
+        "api:requests_list",
+        "q",
+        (*STAFF, *CUSTOMERS),
+        lambda w: [SHOWN_SUBJECT],
+        query=lambda w: {"q": w.ticket.number},
+        api=True,
+    ),
+    ListCase(
+        "api:requests_list",
+        "customer",
+        (*STAFF, *CUSTOMERS),
+        _number,
+        query=lambda w: {"customer": w.cast.customer_a.pk},
+        api=True,
+    ),
+    ListCase("api:requests_list", "store", STAFF, _number, query=lambda w: {"store": "store-a"}, api=True),
+    ListCase(
+        "api:customers_list",
+        "all",
+        (*STAFF, *CUSTOMERS),
+        _name,
+        foreign_sees=lambda w: [w.cast.customer_b.name],
+        api=True,
+    ),
+    ListCase(
+        "api:customers_list",
+        "q",
+        (*STAFF, *CUSTOMERS),
+        _name,
+        query=lambda w: {"q": w.cast.asset_a.serial},
+        api=True,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class WriteCase:
+    """A create that names store A's object in its body: the foreigner creates nothing and learns
+    nothing; the owner's same call succeeds (so the body is valid)."""
+
+    key: str
+    variant: str
+    data: Callable[[World, str], dict]
+    owner: tuple[str, int]
+    foreigners: tuple[str, ...] = FOREIGNERS
+    api: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.key}[{self.variant}]"
+
+
+def _own_store(world: World, who: str) -> int:
+    return (world.cast.store_a if who.endswith("_a") else world.cast.store_b).pk
+
+
+WRITE_CASES: list[WriteCase] = [
+    WriteCase(
+        "service:register",
+        "customer-and-asset-of-store-a",
+        lambda w, who: {
+            "customer": w.cast.customer_a.pk,
+            "asset": w.cast.asset_a.pk,
+            "store": _own_store(w, who),
+            "channel": "phone",
+            "kind": "repair",
+            "priority": "normal",
+            "subject": "new",
+        },
+        owner=("specialist_a", 302),
+    ),
+    WriteCase(
+        "customers:portal_new",
+        "asset-of-store-a",
+        lambda w, who: {"asset": w.cast.asset_a.pk, "kind": "repair", "subject": "new"},
+        owner=("customer_a", 302),
+    ),
+    WriteCase(
+        "api:requests_create",
+        "customer-and-asset-of-store-a",
+        lambda w, who: {"customer": w.cast.customer_a.pk, "asset": w.cast.asset_a.pk, "subject": "new"},
+        owner=("specialist_a", 201),
+        api=True,
+    ),
+    WriteCase(
+        "api:customers_create",
+        "home-store-a",
+        lambda w, who: {"name": "新客户", "home_store": "store-a", "phone": "13900000009"},
+        owner=("specialist_a", 201),
+        api=True,
+    ),
+]
+
+NOT_OBJECT: dict[str, str] = {
+    "home": "redirects to the workspace or the portal by role; shows no object",
+    "set_language": "Django's language switch: stores a preference, shows no object",
+    "accounts:login": "sign-in form",
+    "accounts:logout": "sign-out (POST only)",
+    "customers:web_form": "public contact form without sign-in: registers a request and never shows stored "
+    "data (customers/tests/test_public_form.py)",
+    "customers:web_form_done": "shows only the request this browser session registered",
+    "api:api-root": "ninja's API root: always 404, only there to reverse the API's prefix",
+}
+
+DOCS: dict[str, str] = {
+    "api:openapi-json": "the OpenAPI schema: describes the API, holds no data",
+    "api:openapi-view": "Swagger UI over the schema: holds no data",
+}
+
+# (reason, predicate over (key, route)): whole families of patterns owned by a framework.
+RULES: list[tuple[str, Callable[[str, str], bool]]] = [
+    (
+        "Django admin: only is_staff users, i.e. superusers (company-wide by design, not store-scoped); "
+        "store staff and customers are sent to the admin sign-in "
+        "(test_admin_is_closed_to_store_staff_and_customers)",
+        lambda key, route: route.startswith("admin/"),
+    ),
+]
+
+
+def classified() -> dict[str, str]:
+    """key -> category, for every key the catalogue names explicitly."""
+    found: dict[str, str] = {}
+    for category, keys in (
+        ("object", [case.key for case in OBJECT_CASES]),
+        ("list", [case.key for case in LIST_CASES]),
+        ("write", [case.key for case in WRITE_CASES]),
+        ("not-object", list(NOT_OBJECT)),
+        ("docs", list(DOCS)),
+    ):
+        for key in keys:
+            found.setdefault(key, category)
+    return found
+
+
+def rule_for(key: str, route: str) -> str | None:
+    return next((reason for reason, applies in RULES if applies(key, route)), None)
+
+
+# --- the catalogue against the URL configuration -----------------------------------------------------------
+
+
+def test_every_route_is_classified():
+    # given every pattern of the project, and the catalogue
+    patterns, known = url_patterns(), classified()
+    # when
+    missing = [
+        f"  {key!r}  (route {route!r})"
+        for key, route in sorted(patterns.items())
+        if key not in known and rule_for(key, route) is None
+    ]
+    # then
+    assert not missing, (
+        "These URL patterns are not in the store-isolation catalogue of "
+        "aftersales/core/tests/test_route_isolation.py. Add each to OBJECT_CASES (it names an object of a "
+        "store: give its URL for the world, the method and a minimal body), to LIST_CASES / WRITE_CASES "
+        "(a scoped list, a write naming an object in its body) or to NOT_OBJECT with the reason:\n"
+        + "\n".join(missing)
+    )
+
+
+def test_catalogue_has_no_stale_entries():
+    # given
+    patterns = url_patterns()
+    # when
+    stale = sorted(key for key in classified() if key not in patterns)
+    idle_rules = [reason for reason, applies in RULES if not any(applies(k, r) for k, r in patterns.items())]
+    # then
+    assert not stale, f"catalogue entries whose URL pattern no longer exists: {stale}"
+    assert not idle_rules, f"rules that match no URL pattern: {idle_rules}"
+
+
+def test_no_route_is_in_two_categories():
+    # given the catalogue (a route may have object, list and write cases: they are all checks of it)
+    checked = {c.key for c in OBJECT_CASES} | {c.key for c in LIST_CASES} | {c.key for c in WRITE_CASES}
+    patterns = url_patterns()
+    groups = {"checked": checked, "NOT_OBJECT": set(NOT_OBJECT), "DOCS": set(DOCS)}
+    # when
+    doubled = {}
+    for key in set().union(*groups.values()):
+        names = [name for name, group in groups.items() if key in group]
+        if key in patterns and rule_for(key, patterns[key]):
+            names.append("RULES")
+        if len(names) > 1:
+            doubled[key] = names
+    # then
+    assert doubled == {}
+
+
+def test_every_ticket_action_is_swept():
+    # given the actions the detail page posts to service:ticket_action
+    swept = {case.variant for case in OBJECT_CASES if case.key == "service:ticket_action"}
+    # then a new action must get its own case
+    assert swept == set(ACTIONS)
+
+
+# --- the sweep ----------------------------------------------------------------------------------------------
+
+
+def send(clients: Clients, who: str, method: str, url: str, data: dict | None, *, api: bool):
+    client = clients.api(who) if api else clients.page(who)
+    if method == "GET":
+        return client.get(url, data or {})
+    if api:
+        return client.post(url, data or {}, content_type="application/json")
+    return client.post(url, data or {})
+
+
+@pytest.mark.parametrize("case", OBJECT_CASES, ids=lambda case: case.id)
+def test_object_route_is_404_for_another_store(case: Case, world: World, clients: Clients):
+    # given store A's world in the state where the owner's call succeeds
+    if case.prepare:
+        case.prepare(world)
+    ids = world.ids
+    clients.warm(*case.foreigners, *(who for who, _status in case.owners))
+    failures: list[str] = []
+    # when each foreigner tries the route
+    before = snapshot()
+    for who in case.foreigners:
+        for asked in case.foreign_ids(ids):
+            url = case.url(asked)
+            data = case.data(asked) if case.data else None
+            response = send(clients, who, case.method, url, data, api=case.api)
+            after = snapshot()
+            # then nothing changed, nothing of store A is in the answer, and it is 404
+            changed = changes(before, after)
+            if changed:
+                failures.append(f"{who} {case.method} {url} changed the database: {changed}")
+            supplied = url + json.dumps(data or {}, default=str, ensure_ascii=False)
+            shown = [s for s in world.secrets if s not in supplied and s in body_text(response)]
+            if shown:
+                failures.append(f"{who} {case.method} {url}: the answer shows store A's {shown}")
+            if response.status_code != 404:
+                # Would the same answer come for an object that does not exist (a role's gate), or
+                # does the answer tell that this one exists?
+                ghost = asked.ghost()
+                other = send(
+                    clients, who, case.method, case.url(ghost), case.data and case.data(ghost), api=case.api
+                )
+                after = snapshot()
+                oracle = (
+                    "the same answer as for an object that does not exist"
+                    if other.status_code == response.status_code
+                    else f"an object that does not exist answers {describe(other)}: the answer tells"
+                )
+                failures.append(f"{who} {case.method} {url}: {describe(response)}, not 404 ({oracle})")
+            before = after
+    # and the owners succeed: the URL and the body are right, 404 above is the scoping
+    for who, expected in case.owners:
+        url = case.url(ids)
+        response = send(clients, who, case.method, url, case.data and case.data(ids), api=case.api)
+        if response.status_code != expected:
+            failures.append(
+                f"anchor: {who} {case.method} {url}: {describe(response)}, expected {expected}"
+                f"\n{body_text(response)[:600]}"
+            )
+    if case.effect and not case.effect(world):
+        failures.append(f"anchor: the owner's {case.method} did not take effect")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("case", LIST_CASES, ids=lambda case: case.id)
+def test_list_shows_only_the_viewers_store(case: ListCase, world: World, clients: Clients):
+    # given store A's world
+    query = case.query(world)
+    supplied = json.dumps(query, ensure_ascii=False)
+    failures: list[str] = []
+    for owner, foreigner in case.pairs:
+        # when
+        mine = send(clients, owner, "GET", case.url(), query, api=case.api)
+        theirs = send(clients, foreigner, "GET", case.url(), query, api=case.api)
+        # then the owner sees store A's rows
+        mine_text, theirs_text = body_text(mine), body_text(theirs)
+        if mine.status_code != 200 or not all(s in mine_text for s in case.owner_sees(world)):
+            failures.append(f"anchor: {owner} {describe(mine)} does not show {case.owner_sees(world)}")
+        # and the foreigner none of store A's data, but their own
+        shown = [s for s in world.secrets if s not in supplied and s in theirs_text]
+        if theirs.status_code != 200 or shown:
+            failures.append(f"{foreigner} {describe(theirs)} shows store A's {shown}")
+        if not all(s in theirs_text for s in case.foreign_sees(world)):
+            failures.append(f"anchor: {foreigner} does not see their own {case.foreign_sees(world)}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("case", WRITE_CASES, ids=lambda case: case.id)
+def test_write_naming_another_stores_object_changes_nothing(case: WriteCase, world: World, clients: Clients):
+    # given
+    owner, expected = case.owner
+    clients.warm(owner, *case.foreigners)
+    failures: list[str] = []
+    # when each foreigner posts store A's objects
+    for who in case.foreigners:
+        data = case.data(world, who)
+        before = snapshot()
+        response = send(clients, who, "POST", reverse(case.key), data, api=case.api)
+        after = snapshot()
+        # then nothing is written and nothing of store A is shown (the status may be a form error, a
+        # refusal or a role's redirect: the unchanged database is the proof)
+        changed = changes(before, after)
+        if changed:
+            failures.append(f"{who} changed the database: {changed}")
+        supplied = json.dumps(data, default=str, ensure_ascii=False)
+        shown = [s for s in world.secrets if s not in supplied and s in body_text(response)]
+        if shown:
+            failures.append(f"{who}: the answer shows store A's {shown}")
+    # and the owner's same call succeeds
+    response = send(clients, owner, "POST", reverse(case.key), case.data(world, owner), api=case.api)
+    if response.status_code != expected:
+        failures.append(
+            f"anchor: {owner} {describe(response)}, expected {expected}\n{body_text(response)[:600]}"
+        )
+    assert not failures, "\n".join(failures)
+
+
+ADMIN_PAGES = [
+    ("admin:index", lambda w: []),
+    ("admin:service_ticket_changelist", lambda w: []),
+    ("admin:service_ticket_change", lambda w: [w.ticket.pk]),
+    ("admin:service_visit_change", lambda w: [w.visit.pk]),
+    ("admin:service_partusage_change", lambda w: [w.part.pk]),
+    ("admin:customers_customer_change", lambda w: [w.cast.customer_a.pk]),
+    ("admin:customers_asset_change", lambda w: [w.cast.asset_a.pk]),
+]
+
+
+@pytest.mark.parametrize("name,args", ADMIN_PAGES, ids=[name for name, _args in ADMIN_PAGES])
+def test_admin_is_closed_to_store_staff_and_customers(name, args, world: World, clients: Clients):
+    # given an admin page of store A's object
+    url = reverse(name, args=args(world))
+    login = reverse("admin:login")
+    failures = []
+    for who in ("specialist_b", "manager_b", "customer_b", "specialist_a", "manager_a"):
+        # when
+        response = clients.page(who).get(url)
+        # then the admin's sign-in page, nothing else
+        if response.status_code != 302 or not response["Location"].startswith(login):
+            failures.append(f"{who} GET {url}: {describe(response)}")
+    # and the superuser gets the page (the URL is right)
+    response = clients.page("admin").get(url)
+    if response.status_code != 200:
+        failures.append(f"anchor: admin GET {url}: {describe(response)}")
+    assert not failures, "\n".join(failures)
