@@ -136,7 +136,7 @@ def test_oversized_upload_is_rejected_with_a_message(specialist_a, ticket, setti
     # then
     assert response.status_code == 422
     assert (
-        '<small id="upload-attachment-error" class="field-error">&#x27;big.png&#x27; is larger than 1 MB.</small>'
+        '<small id="upload-attachment-error" class="field-error">&#x27;big.png&#x27; is larger than 1.0\xa0MB.</small>'
         in response.content.decode()
     )
     assert Attachment.objects.count() == 0
