@@ -65,12 +65,12 @@ def _active_deadline(ticket) -> datetime | None:
 
 @register.filter
 def sla_state(ticket) -> str:
-    """ "ok", "warning", "breached", "paused" or "met" for a Ticket, from its stored SLA fields.
+    """ "ok", "warning", "breached", "paused", "met" or "missed" for a Ticket, from its stored SLA fields.
 
-    A done ticket (resolved, closed, cancelled) is "met" unless a target was missed. An open ticket is
+    A done ticket (resolved, closed, cancelled) is "met", or "missed" if a target was missed. An open ticket is
     judged on the target it is racing now (first response, then resolution): "paused" while the clock
     stands still, "breached" once that deadline has passed, "warning" once
-    AFTERSALES_SLA_WARNING_SHARE of the time to it is used up (or the SLA scan has warned), else "ok"."""
+    the policy's warning share (as the SLA scan uses it) of the time to it is used up (or the SLA scan has warned), else "ok"."""
     if ticket is None:
         return ""
     now = clock.now()
@@ -86,7 +86,7 @@ def sla_state(ticket) -> str:
             or (response_due is not None and first_response is not None and first_response > response_due)
             or (resolution_due is not None and resolved is not None and resolved > resolution_due)
         )
-        return "breached" if missed else "met"
+        return "missed" if missed else "met"
     if status in PAUSED_STATUSES or getattr(ticket, "paused_since", None) is not None:
         return "paused"
     target, deadline = _active_target(ticket)
@@ -100,7 +100,8 @@ def sla_state(ticket) -> str:
     if warned is not None and (target == "response" or responded is None or warned >= responded):
         return "warning"  # the SLA scan warned about the target raced now
     started = getattr(ticket, "created_at", None)
-    share = getattr(settings, "AFTERSALES_SLA_WARNING_SHARE", 0.75)
+    policy = getattr(ticket, "sla_policy", None)
+    share = policy.warning_percent / 100 if policy is not None else settings.AFTERSALES_SLA_WARNING_SHARE
     if started is not None and deadline > started and (now - started) / (deadline - started) >= share:
         return "warning"
     return "ok"

@@ -99,7 +99,11 @@ def first_response_measure(*, ticket: Ticket, at: datetime) -> list[str]:
     ticket.first_response_minutes = int((at - ticket.created_at).total_seconds() // 60)
     ticket.first_response_business_minutes = _business_minutes(ticket, ticket.created_at, at)
     ticket.response_breached = bool(ticket.response_due_at and at > ticket.response_due_at)
+    # From now on the ticket races its resolution target: warning and escalation start afresh for it.
+    ticket.warned_at, ticket.escalation_level = None, 0
     return [
+        "warned_at",
+        "escalation_level",
         "first_response_at",
         "first_response_minutes",
         "first_response_business_minutes",

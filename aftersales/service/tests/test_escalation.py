@@ -99,3 +99,25 @@ def test_a_scan_after_a_long_outage_counts_a_breach_and_jumps_to_the_right_level
     ticket.refresh_from_db()
     assert ticket.escalation_level == 3
     assert [kind for kind, _ in escalations(ticket)] == ["sla_breached", "escalated"]
+
+
+def test_after_a_late_response_the_resolution_target_gets_its_own_warning(cast, default_policy, frozen_clock):
+    # given a response that was warned about, breached and escalated once, then given
+    frozen_clock(datetime(2026, 3, 2, 10, 0))
+    ticket = register(cast)
+    frozen_clock(datetime(2026, 3, 3, 4, 0))
+    sla_scan()
+    frozen_clock(datetime(2026, 3, 3, 10, 30))
+    sla_scan()
+    ticket_log_call(ticket=ticket, by=cast.specialist_a, summary="终于联系上")
+    # when the resolution target (72 h, warning at 54 h) comes near
+    frozen_clock(datetime(2026, 3, 4, 16, 0))
+    counts = sla_scan()
+    # then
+    ticket.refresh_from_db()
+    assert counts == {"warnings": 1, "breaches": 0, "escalations": 0}
+    assert (ticket.response_breached, ticket.escalation_level) == (True, 0)
+    assert [payload["target"] for kind, payload in escalations(ticket) if kind == "sla_warning"] == [
+        "response",
+        "resolution",
+    ]
