@@ -17,7 +17,7 @@ from django.db import transaction
 from aftersales.core.seeding.catalogue import seed_catalogue
 from aftersales.core.seeding.context import SIZES, Seed, Size
 from aftersales.core.seeding.customers import seed_customers
-from aftersales.core.seeding.db import tune_sqlite_for_bulk
+from aftersales.core.seeding.db import tune_for_bulk
 from aftersales.core.seeding.org import seed_org
 from aftersales.core.seeding.tickets import seed_tickets
 
@@ -27,7 +27,7 @@ def run(s: Seed) -> dict[str, int]:
     from aftersales.accounts.models import User
 
     s.taken_usernames = set(User.objects.values_list("username", flat=True))
-    restore = tune_sqlite_for_bulk()
+    restore = tune_for_bulk()
     try:
         with transaction.atomic():
             org = seed_org(s)
