@@ -26,7 +26,7 @@ class SlaPolicy(TimeStampedModel):
         default=False,
         help_text=_("off = calendar time (24×7); on = the store's working hours and holidays"),
     )
-    warning_percent = models.PositiveSmallIntegerField(_("warn at (% of target)"), default=75)
+    warning_percent = models.PositiveSmallIntegerField(_("warn at (percent of target)"), default=75)
     rank = models.SmallIntegerField(default=0)
     active = models.BooleanField(default=True)
 
