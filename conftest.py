@@ -122,6 +122,7 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--lang=zh-CN",  # the browser's own UI (file pickers) in the product's default language
         ],
     }
 
