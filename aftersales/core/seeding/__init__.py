@@ -6,7 +6,10 @@ customers.py  customers, contacts, portal logins, assets and their coverage
 tickets.py    arrivals and the batch loop; timeline.py plays one ticket, finish.py stores it as of
               today (escalation.py adds what the SLA scan would have done)
 calendar.py   store calendars precomputed for the SLA arithmetic
-db.py         explicit-id, explicit-timestamp bulk inserts
+db.py         explicit-id, explicit-timestamp bulk inserts (executemany; COPY on PostgreSQL)
+pipeline.py   a forked child generates the tickets while this process writes them
+reset.py      `--reset`: delete what a seed wrote
+context.py    size, random sources, "now" and the writer, shared by all of the above
 names.py, faults.py   Chinese names, places, VINs, serials and request texts
 """
 
