@@ -3,7 +3,8 @@ for a ticket's history: one warning at `warning_percent` of a target, then `sla_
 `escalated` events in levels (assignee → store manager → executives) while the target stays unmet.
 
 Like the scan, it only looks at running tickets (open, not paused), races the first response until there
-is one and the resolution after, and escalates each level once (`escalation_level` only goes up).
+is one and the resolution after - each target with its own warning and levels, as the first response
+resets `warned_at` and `escalation_level` - and escalates each level once per target.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def scan_events(
     checks = sorted({at - at % 60 + 60 for at in candidates})
 
     added: list[tuple] = []
-    warned, level_now = False, 0
+    warned, level_now, racing = False, 0, "response"
     for at in checks:
         if not running(at):
             continue
@@ -58,6 +59,10 @@ def scan_events(
         else:
             target = "resolution"
             due = due_after_reopen if reopened_at is not None and at >= reopened_at else due_resolution
+            if racing == "response":
+                # The first response resets warning and escalation (sla.first_response_measure): the
+                # resolution target gets its own.
+                warned, level_now, racing = False, 0, "resolution"
         if due is None:
             continue
         length = due - t0

@@ -12,6 +12,7 @@ from aftersales.service.models import Comment, PartUsage, PauseSegment, Ticket, 
 from aftersales.service.sla_calendar import AlwaysOpen, deadline, working_seconds
 
 ALWAYS_OPEN = AlwaysOpen()
+SCAN_EVENTS = frozenset({"sla_warning", "escalated"})
 
 
 def dt(ts: int) -> datetime:
@@ -170,10 +171,12 @@ class Finisher:
         row["paused_seconds"] = sum(end - start for _, _, start, end in pauses if end is not None)
         open_pause = next((start for _, _, start, end in pauses if end is None), None)
         row["paused_since"] = open_pause
-        warning = next((event[0] for event in events if event[1] == "sla_warning"), None)
-        row["warned_at"] = warning
+        # The first response reset both (sla.first_response_measure): what counts is the target raced now.
+        target = "response" if fr is None else "resolution"
+        scan = [event for event in events if event[1] in SCAN_EVENTS and event[5]["target"] == target]
+        row["warned_at"] = next((event[0] for event in scan if event[1] == "sla_warning"), None)
         row["escalation_level"] = max(
-            (event[5]["level"] for event in events if event[1] == "escalated"), default=0
+            (event[5]["level"] for event in scan if event[1] == "escalated"), default=0
         )
         self.tickets.add(row)
         self._children(spec, plan, events, pauses)

@@ -108,6 +108,15 @@ def test_seed_small_month_facts_idempotence_and_determinism():
         changes = [e for e in events[t.pk] if e.to_status]
         assert all(a.to_status == b.from_status for a, b in zip(changes, changes[1:], strict=False))
         assert changes[-1].to_status == t.status
+        # Warnings and escalation levels belong to the target raced now (the first response resets them).
+        target = "resolution" if t.first_response_at else "response"
+        levels = [
+            e.payload["level"]
+            for e in events[t.pk]
+            if e.type == "escalated" and e.payload["target"] == target
+        ]
+        assert t.escalation_level == max(levels, default=0)
+        assert t.warned_at is None or t.first_response_at is None or t.warned_at >= t.first_response_at
         assert all(e.created_at <= t.updated_at for e in events[t.pk])
 
     # Every resolved request got a written reply; internal notes exist but are never from customers.
