@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.models import TimeStampedModel
@@ -202,6 +203,11 @@ class User(AbstractUser):
     @property
     def sees_all_stores(self) -> bool:
         return self.is_superuser or self.role in COMPANY_WIDE_ROLES
+
+    @cached_property
+    def store_ids(self) -> frozenset[int]:
+        """The stores this person works in, read once per request (the user object lives that long)."""
+        return frozenset(self.stores.values_list("pk", flat=True))
 
 
 class Leave(TimeStampedModel):

@@ -1,12 +1,17 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core import clock
+
 
 class TimeStampedModel(models.Model):
-    """Every table records when a row was created and last changed."""
+    """Every table records when a row was created and last changed.
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    `created_at` defaults to the product clock rather than `auto_now_add`, so a service can give a row
+    the time it is registered at (and tests can freeze it) without a second UPDATE."""
+
+    created_at = models.DateTimeField(_("created"), default=clock.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         abstract = True

@@ -11,10 +11,13 @@ class CustomerQuerySet(models.QuerySet):
             return self.filter(user=user)
         if user.sees_all_stores:
             return self
-        store_ids = list(user.stores.values_list("pk", flat=True))
-        return self.filter(
-            models.Q(home_store_id__in=store_ids) | models.Q(service_requests__store_id__in=store_ids)
-        ).distinct()
+        store_ids = sorted(user.store_ids)
+        # EXISTS rather than a join: no DISTINCT over a customer's many requests.
+        tickets = self.model._meta.get_field("service_requests").related_model
+        served_here = models.Exists(
+            tickets.objects.filter(customer=models.OuterRef("pk"), store_id__in=store_ids)
+        )
+        return self.filter(models.Q(home_store_id__in=store_ids) | served_here)
 
 
 class AssetQuerySet(models.QuerySet):

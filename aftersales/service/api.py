@@ -48,8 +48,14 @@ router = Router(tags=["requests"])
 NUMBER = "/requests/{number}"
 
 
-def _detail(ticket: Ticket, viewer: User) -> Ticket:
-    """The request re-read (an action may have changed it) with the lists the viewer may see."""
+def _detail(ticket: Ticket, viewer: User, *, new: bool = False) -> Ticket:
+    """The request re-read (an action may have changed it) with the lists the viewer may see. A request
+    registered in this very call is as the service left it and has no comments, visits or parts yet:
+    no need to ask."""
+    if new:
+        ticket.detail_events = selectors.ticket_timeline(viewer=viewer, ticket=ticket)
+        ticket.detail_comments, ticket.detail_visits, ticket.detail_parts = [], [], []
+        return ticket
     ticket = selectors.ticket_get(viewer=viewer, number=ticket.number)
     ticket.detail_events = selectors.ticket_timeline(viewer=viewer, ticket=ticket)
     ticket.detail_comments = list(selectors.ticket_comments(viewer=viewer, ticket=ticket))
@@ -97,7 +103,9 @@ def requests_create(request, payload: TicketIn):
         )
     asset = None
     if payload.asset is not None:
-        asset = Asset.objects.visible_to(user).filter(pk=payload.asset).first()
+        asset = (
+            Asset.objects.visible_to(user).select_related("product_model").filter(pk=payload.asset).first()
+        )
         if asset is None:
             raise ApplicationError(f"There is no asset {payload.asset} (asset).", field="asset")
     if payload.store:
@@ -129,7 +137,7 @@ def requests_create(request, payload: TicketIn):
         asset=asset,
         fault_category=fault_category,
     )
-    return Status(201, _detail(ticket, user))
+    return Status(201, _detail(ticket, user, new=True))
 
 
 @router.get("/requests", response=list[TicketOut], summary="List service requests")

@@ -11,7 +11,7 @@ from aftersales.service.models import Ticket
 def works_in_store(user: User, store_id: int) -> bool:
     if user.sees_all_stores:
         return True
-    return user.stores.filter(pk=store_id).exists()
+    return store_id in user.store_ids
 
 
 def can_work_on(user: User, ticket: Ticket) -> bool:

@@ -12,7 +12,8 @@ class TicketQuerySet(models.QuerySet):
             return self.filter(customer__user=user)
         if user.sees_all_stores:
             return self
-        return self.filter(store__in=user.stores.all())
+        # A literal list, not a sub-select: one relation fewer for the planner on every ticket query.
+        return self.filter(store_id__in=sorted(user.store_ids))
 
     def open(self) -> "TicketQuerySet":
         from aftersales.service.models.tickets import OPEN_STATUSES

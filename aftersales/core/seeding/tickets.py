@@ -265,7 +265,7 @@ class _Builder:
         model = asset.model if asset else None
         return Spec(
             id=ticket_id,
-            number=f"SR{created:%y%m}-{ticket_id:06d}",  # as ticket_register: UTC month and the id
+            number=f"SR{day:%y%m}-{ticket_id:06d}",  # as ticket_register: the store's month and the id
             t0=t0,
             store=store,
             customer=customer,

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Leave, Role, User
@@ -21,35 +22,41 @@ from aftersales.service.services.state import event_record, lock_ticket, move_st
 ASSIGNABLE_ROLES = (Role.SPECIALIST,)
 
 
-def candidates_for(ticket: Ticket) -> QuerySet[User]:
+def candidates_for(ticket: Ticket) -> list[User]:
     """Specialists of the ticket's store who are on duty, not on leave today, and skilled in its fault
     category (when nobody in the store has that skill, the skill filter is dropped rather than leaving
-    the customer waiting for a manager)."""
+    the customer waiting for a manager). Each comes with `load`: their open requests whose SLA clock
+    runs (paused ones do not count). One query."""
     today = clock.now().astimezone(ZoneInfo(ticket.store.timezone)).date()  # the store's today, not UTC's
     on_leave = Leave.objects.filter(starts_on__lte=today, ends_on__gte=today).values("user_id")
-    staff = User.objects.filter(
-        is_active=True, on_duty=True, role__in=ASSIGNABLE_ROLES, stores=ticket.store_id
-    ).exclude(pk__in=on_leave)
-    if ticket.fault_category_id:
-        skilled = staff.filter(skills=ticket.fault_category_id)
-        if skilled.exists():
-            return skilled
-    return staff
+    running = (
+        Ticket.objects.filter(assignee=OuterRef("pk"), status__in=OPEN_STATUSES - PAUSED_STATUSES)
+        .order_by()
+        .values("assignee")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    skill = User.skills.through.objects.filter(user=OuterRef("pk"), faultcategory=ticket.fault_category_id)
+    staff = list(
+        User.objects.filter(is_active=True, on_duty=True, role__in=ASSIGNABLE_ROLES, stores=ticket.store_id)
+        .exclude(pk__in=on_leave)
+        .annotate(load=Coalesce(Subquery(running), 0), skilled=Exists(skill))
+        .order_by("pk")
+    )
+    skilled = [person for person in staff if person.skilled]
+    return skilled or staff
 
 
-def choose_least_load(ticket: Ticket, candidates: QuerySet[User]) -> User | None:
-    """Fewest open requests whose SLA clock runs (paused ones do not count as load); ties go to the
-    person who has waited longest since the round-robin cursor."""
-    running = Q(assigned_tickets__status__in=OPEN_STATUSES - PAUSED_STATUSES)
-    ranked = list(candidates.annotate(load=Count("assigned_tickets", filter=running)).order_by("load", "pk"))
-    if not ranked:
+def choose_least_load(ticket: Ticket, candidates: list[User]) -> User | None:
+    """Fewest running requests; ties go to the next person after the round-robin cursor."""
+    if not candidates:
         return None
-    lowest = [user for user in ranked if user.load == ranked[0].load]
-    return _next_after_cursor(ticket, lowest)
+    lowest = min(person.load for person in candidates)
+    return _next_after_cursor(ticket, [person for person in candidates if person.load == lowest])
 
 
-def choose_round_robin(ticket: Ticket, candidates: QuerySet[User]) -> User | None:
-    return _next_after_cursor(ticket, list(candidates.order_by("pk")))
+def choose_round_robin(ticket: Ticket, candidates: list[User]) -> User | None:
+    return _next_after_cursor(ticket, candidates)
 
 
 def _next_after_cursor(ticket: Ticket, ordered: list[User]) -> User | None:
@@ -63,7 +70,7 @@ def _next_after_cursor(ticket: Ticket, ordered: list[User]) -> User | None:
     return chosen
 
 
-CHOOSERS: dict[str, Callable[[Ticket, QuerySet[User]], User | None]] = {
+CHOOSERS: dict[str, Callable[[Ticket, list[User]], User | None]] = {
     "least_load": choose_least_load,
     "round_robin": choose_round_robin,
 }

@@ -48,27 +48,31 @@ def _calendar(ticket: Ticket, policy: SlaPolicy):
 
 
 def sla_deadlines_compute(*, ticket: Ticket) -> list[str]:
-    """(Re)compute the due dates from the policy, the creation time and every pause so far.
+    """(Re)compute the due dates from the policy, the start of the clock and every pause so far.
 
     Returns the changed field names; the caller saves them. An open pause leaves the resolution
-    deadline empty: the clock stands still until it resumes."""
+    deadline empty: the clock stands still until it resumes. A response deadline that was already
+    met or missed is history and stays as it was."""
     policy = ticket.sla_policy
     if policy is None:
         return []
     calendar = _calendar(ticket, policy)
     pauses = _pauses(ticket)
+    changed = ["resolution_due_at"]
+    if ticket.first_response_at is None:
+        ticket.response_due_at = sla_calendar.deadline(
+            calendar, ticket.created_at, timedelta(minutes=policy.response_minutes), pauses=pauses
+        )
+        changed.append("response_due_at")
     start = ticket.created_at
-    if ticket.reopen_count and ticket.status not in {"resolved", "closed"}:
-        # A reopened request gets a fresh resolution target from the moment it was reopened.
-        reopened = ticket.events.filter(type="reopened").order_by("-created_at").first()
+    if ticket.reopen_count:
+        # A reopened request gets a fresh resolution target from the moment it was last reopened.
+        reopened = ticket.events.filter(type="reopened").order_by("-created_at", "-pk").first()
         start = reopened.created_at if reopened else start
-    ticket.response_due_at = sla_calendar.deadline(
-        calendar, ticket.created_at, timedelta(minutes=policy.response_minutes), pauses=pauses
-    )
     ticket.resolution_due_at = sla_calendar.deadline(
         calendar, start, timedelta(minutes=policy.resolution_minutes), pauses=pauses
     )
-    return ["response_due_at", "resolution_due_at"]
+    return changed
 
 
 def pause_open(*, ticket: Ticket, reason: str, at: datetime) -> list[str]:

@@ -80,6 +80,7 @@ def ticket_register(
     now = clock.now()
     ticket = Ticket(
         number=secrets.token_hex(8),
+        created_at=now,
         store=store,
         customer=customer,
         asset=asset,
@@ -92,19 +93,20 @@ def ticket_register(
         created_by=by if by and by.is_authenticated else None,
         tracking_token=secrets.token_urlsafe(32),
     )
+    local_today = now.astimezone(ZoneInfo(store.timezone)).date()
     if asset is not None:
-        warranty = asset_warranty_status(asset=asset, on=now.astimezone(ZoneInfo(store.timezone)).date())
+        warranty = asset_warranty_status(asset=asset, on=local_today)
         ticket.in_warranty = warranty.in_warranty
         ticket.parts_covered_percent = warranty.parts_percent
         ticket.labour_covered_percent = warranty.labour_percent
+    ticket.sla_policy = sla.sla_policy_for(ticket=ticket)
+    sla.sla_deadlines_compute(ticket=ticket)
     # Field checks only: the related objects were passed in, so re-reading each foreign key is waste.
     ticket.clean_fields(exclude=[*TICKET_RELATIONS, "number", "tracking_token"])
-    ticket.save()
-    # Timestamps come from the product clock so that tests and imports can place them in time.
-    ticket.created_at, ticket.number = now, f"SR{now:%y%m}-{ticket.pk:06d}"
-    Ticket.objects.filter(pk=ticket.pk).update(created_at=ticket.created_at, number=ticket.number)
-    ticket.sla_policy = sla.sla_policy_for(ticket=ticket)
-    save_fields(ticket, ["sla_policy", *sla.sla_deadlines_compute(ticket=ticket)])
+    ticket.save(force_insert=True)
+    # The number shows the store's month and the row's id, known only now.
+    ticket.number = f"SR{local_today:%y%m}-{ticket.pk:06d}"
+    Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
     event_record(
         ticket=ticket,
         type=Event.CREATED,
