@@ -71,6 +71,7 @@ def main() -> None:
         "SECURE_COOKIES": "false",
         "LOG_LEVEL": "WARNING",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "DB_PREPARED_STATEMENTS": os.environ.get("DB_PREPARED_STATEMENTS", "true"),
     }
     ids = prepare(env)
     server = subprocess.Popen(

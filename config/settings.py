@@ -82,6 +82,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+elif env_bool("DB_PREPARED_STATEMENTS", False):
+    # Server-side binding lets PostgreSQL keep each query's plan per connection (planning a ticket
+    # query with its joins costs more than running it). Not behind a transaction-mode pgbouncer.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 
 # A cache shared by every web worker (rate limits on the public form count across processes): Redis when
 # REDIS_URL is set, otherwise files on this machine.
