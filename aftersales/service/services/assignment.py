@@ -52,7 +52,9 @@ def choose_least_load(ticket: Ticket, candidates: list[User]) -> User | None:
     if not candidates:
         return None
     lowest = min(person.load for person in candidates)
-    return _next_after_cursor(ticket, [person for person in candidates if person.load == lowest])
+    tied = [person for person in candidates if person.load == lowest]
+    # Without a tie there is nothing to rotate: spare the cursor's row lock.
+    return tied[0] if len(tied) == 1 else _next_after_cursor(ticket, tied)
 
 
 def choose_round_robin(ticket: Ticket, candidates: list[User]) -> User | None:
