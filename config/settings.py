@@ -176,3 +176,12 @@ LOGGING = {
 # Product settings
 AFTERSALES_REOPEN_WINDOW_DAYS = env_int("AFTERSALES_REOPEN_WINDOW_DAYS", 30)
 AFTERSALES_SLA_WARNING_SHARE = env_int("AFTERSALES_SLA_WARNING_PERCENT", 75) / 100
+# How a new request's specialist is chosen among those who may take it: "least_load" or "round_robin".
+AFTERSALES_ASSIGNMENT_CHOOSER = env_str("AFTERSALES_ASSIGNMENT_CHOOSER", "least_load")
+if AFTERSALES_ASSIGNMENT_CHOOSER not in {"least_load", "round_robin"}:
+    raise ConfigurationError(
+        f"AFTERSALES_ASSIGNMENT_CHOOSER={AFTERSALES_ASSIGNMENT_CHOOSER!r}: use least_load or round_robin"
+    )
+# After a breach, the share of the target that passes before each escalation level
+# (level 1 assignee at the breach, level 2 store manager, level 3 executives).
+AFTERSALES_ESCALATION_STEPS = [0.0, 0.5, 1.0]

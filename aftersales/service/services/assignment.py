@@ -99,7 +99,7 @@ def _assign(ticket: Ticket, assignee: User, *, by: User | None, reason: str, aut
 
 @transaction.atomic
 def ticket_auto_assign(*, ticket: Ticket) -> Ticket:
-    chooser = CHOOSERS[getattr(settings, "AFTERSALES_ASSIGNMENT_CHOOSER", "least_load")]
+    chooser = CHOOSERS[settings.AFTERSALES_ASSIGNMENT_CHOOSER]
     assignee = chooser(ticket, candidates_for(ticket))
     if assignee is None:
         # Stays in the store's unassigned queue, where managers see it.

@@ -139,4 +139,4 @@ def warning_threshold(*, start: datetime, due: datetime, percent: int) -> dateti
 def escalation_steps() -> list[float]:
     """After a breach, the share of the target that must pass again before each further level:
     level 1 (assignee) at the breach, level 2 (store manager), level 3 (executives)."""
-    return list(getattr(settings, "AFTERSALES_ESCALATION_STEPS", [0.0, 0.5, 1.0]))
+    return list(settings.AFTERSALES_ESCALATION_STEPS)
