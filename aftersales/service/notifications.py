@@ -10,11 +10,37 @@ from django.utils.translation import gettext as _
 from aftersales.service.tasks import send_email_task
 
 
+class _Outbox:
+    """The mails of one transaction (at one savepoint level), queued after it commits in one
+    transaction of their own: one commit for all of them instead of one each."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    def __call__(self) -> None:
+        with transaction.atomic():
+            for message in self.messages:
+                send_email_task.enqueue(**message)
+
+
 def _send_after_commit(*, to: list[str], subject: str, body: str) -> None:
     recipients = [address for address in to if address]
     if not recipients:
         return
-    transaction.on_commit(lambda: send_email_task.enqueue(to=recipients, subject=subject, body=body))
+    message = {"to": recipients, "subject": subject, "body": body}
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # Join an outbox registered at this very savepoint level: if a savepoint rolls back, Django
+        # drops exactly the callbacks registered under it, and with them these mails.
+        # (A block opened with savepoint=False adds None: it shares its parent's fate.)
+        level = {sid for sid in connection.savepoint_ids if sid}
+        for savepoint_ids, callback, _robust in connection.run_on_commit:
+            if isinstance(callback, _Outbox) and savepoint_ids - {None} == level:
+                callback.messages.append(message)
+                return
+    outbox = _Outbox()
+    outbox.messages.append(message)
+    transaction.on_commit(outbox)
 
 
 def tracking_url(ticket) -> str:

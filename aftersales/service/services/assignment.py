@@ -97,7 +97,7 @@ def _assign(ticket: Ticket, assignee: User, *, by: User | None, reason: str, aut
     return ticket
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # part of the registration: no savepoint of its own
 def ticket_auto_assign(*, ticket: Ticket) -> Ticket:
     chooser = CHOOSERS[settings.AFTERSALES_ASSIGNMENT_CHOOSER]
     assignee = chooser(ticket, candidates_for(ticket))
