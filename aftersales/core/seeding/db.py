@@ -252,3 +252,12 @@ def tune_for_bulk() -> Callable[[], None]:
 
         return restore_postgresql
     return lambda: None
+
+
+def refresh_planner_statistics() -> None:
+    """Give the query planner statistics of the new rows. Without them SQLite picks the plain foreign
+    key index for the queue pages (hundreds of milliseconds at a million requests instead of tens)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit=1000")  # sample: seconds, not a minute, at 10 M rows
+        cursor.execute("ANALYZE")

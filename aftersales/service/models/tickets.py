@@ -158,6 +158,8 @@ class Ticket(TimeStampedModel):
         verbose_name_plural = _("service requests")
         indexes = [
             models.Index(fields=["store", "status", "-created_at"]),
+            # The request list, newest first, a page at a time without sorting the store's history.
+            models.Index(fields=["store", "-created_at", "-id"], name="ticket_store_newest_idx"),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["status", "response_due_at"]),
             models.Index(fields=["customer", "-created_at"]),

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from aftersales.core import clock
 from aftersales.core.seeding import SIZES, Seed, run
+from aftersales.core.seeding.db import refresh_planner_statistics
 from aftersales.core.seeding.reset import is_seeded, wipe
 
 
@@ -94,6 +95,7 @@ class Command(BaseCommand):
             fork=not options["single_process"],
         )
         counts = run(s)
+        refresh_planner_statistics()
         if verbosity:
             elapsed = time.monotonic() - started
             self.stdout.write(
