@@ -5,6 +5,7 @@ the admin only lets an administrator correct descriptive fields."""
 
 from django.contrib import admin
 
+from aftersales.service import admin_mail  # noqa: F401 - registers the inbound email admin
 from aftersales.service.models import PartUsage, SlaPolicy, Ticket, TicketEvent, Visit
 
 

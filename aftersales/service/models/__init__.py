@@ -1,3 +1,4 @@
+from aftersales.service.models.mail import InboundMessage
 from aftersales.service.models.sla import PauseSegment, SlaPolicy
 from aftersales.service.models.tickets import (
     Attachment,
@@ -11,6 +12,7 @@ __all__ = [
     "AssignmentCursor",
     "Attachment",
     "Comment",
+    "InboundMessage",
     "PartUsage",
     "PauseSegment",
     "SlaPolicy",
