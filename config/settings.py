@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "aftersales.accounts",
     "aftersales.customers",
     "aftersales.service",
+    "aftersales.surveys",
     "aftersales.api",
 ]
 

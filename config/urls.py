@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("aftersales.accounts.urls")),
     path("portal/", include("aftersales.customers.urls")),
+    path("s/", include("aftersales.surveys.urls")),
     path("", home_view, name="home"),
     path("", include("aftersales.service.urls")),
 ]

@@ -787,6 +787,10 @@ NOT_OBJECT: dict[str, str] = {
     "data (customers/tests/test_public_form.py)",
     "customers:web_form_done": "shows only the request this browser session registered",
     "api:api-root": "ninja's API root: always 404, only there to reverse the API's prefix",
+    "surveys:answer": "survey link: the unguessable token is the permission (like customers:track); shows "
+    "the questionnaire and the request number only; unknown, used or expired tokens are 404/410 "
+    "(surveys/tests/test_views.py)",
+    "surveys:thanks": "a fixed thank-you page: shows no object",
 }
 
 DOCS: dict[str, str] = {

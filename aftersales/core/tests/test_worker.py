@@ -129,7 +129,8 @@ def test_worker_once_enqueues_due_jobs_and_runs_them_from_the_database_queue(
 
 def test_the_schedule_declares_the_sla_scan_every_minute():
     assert [(job.name, job.every, job.task_path) for job in schedule.JOBS] == [
-        ("sla-scan", timedelta(minutes=1), "aftersales.service.tasks.sla_scan_task")
+        ("sla-scan", timedelta(minutes=1), "aftersales.service.tasks.sla_scan_task"),
+        ("survey-dispatch", timedelta(minutes=10), "aftersales.surveys.tasks.survey_dispatch_task"),
     ]
 
 

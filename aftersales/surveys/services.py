@@ -1,0 +1,248 @@
+"""Writes of the surveys app: invite (after a request is resolved), dispatch the due invitations, respond.
+
+The link carries a random token of 256 bits (`secrets.token_urlsafe(32)`); only its SHA-256 digest is
+stored, so a copy of the database opens no survey. Opening the link records nothing (mail scanners
+follow links); only `survey_respond` writes, once per invitation.
+"""
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from aftersales.core import clock
+from aftersales.core.errors import ApplicationError
+from aftersales.service.models import Ticket, TicketEvent
+from aftersales.service.models.tickets import Status
+from aftersales.service.notifications import _send_after_commit
+from aftersales.surveys.models import (
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyItem,
+    SurveyResponse,
+    SurveyTemplate,
+)
+
+logger = logging.getLogger(__name__)
+
+TRANSACTIONAL = "transactional"
+TEXT_MAX_LENGTH = 2000
+
+
+class SurveyNotFound(ApplicationError):
+    status_code = 404
+
+
+class SurveyGone(ApplicationError):
+    """Already answered, or expired: the link worked once and no longer does."""
+
+    status_code = 410
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def survey_url(token: str) -> str:
+    return settings.SITE_URL + reverse("surveys:answer", args=[token])
+
+
+def expiry_days() -> int:
+    return int(getattr(settings, "AFTERSALES_SURVEY_EXPIRY_DAYS", 28))
+
+
+def delay_hours() -> float:
+    return float(getattr(settings, "AFTERSALES_SURVEY_DELAY_HOURS", 2))
+
+
+def lookback_days() -> int:
+    """How far back the dispatch looks for resolved requests: switching surveys on must not mail every
+    customer whose request was resolved years ago."""
+    return int(getattr(settings, "AFTERSALES_SURVEY_LOOKBACK_DAYS", 7))
+
+
+def _invitation_mail(*, ticket: Ticket, token: str, expires_at: datetime) -> None:
+    email = ticket.customer.email
+    if not email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[%(number)s] How did we do? Two minutes of your time") % {"number": ticket.number}
+        body = _(
+            "Your service request %(number)s at %(store)s is resolved. Please tell us how it went: "
+            "three quick questions, no sign-in needed.\n\n%(url)s\n\n"
+            "The link works once and until %(expires)s.\n"
+        ) % {
+            "number": ticket.number,
+            "store": ticket.store.name,
+            "url": survey_url(token),
+            "expires": expires_at.date().isoformat(),
+        }
+    _send_after_commit(to=[email], subject=subject, body=body)
+
+
+def survey_invite(*, ticket: Ticket, template: SurveyTemplate) -> tuple[SurveyInvitation, str]:
+    """Create the invitation of `ticket` for `template` and mail its link after commit.
+
+    Idempotent: one invitation per ticket and template. When it already exists, it is returned with an
+    empty token (the raw token was never stored) and nothing is mailed again."""
+    existing = SurveyInvitation.objects.filter(ticket=ticket, template=template).first()
+    if existing is not None:
+        return existing, ""
+    now = clock.now()
+    token = secrets.token_urlsafe(32)
+    mailed = bool(ticket.customer.email)
+    try:
+        with transaction.atomic():
+            invitation = SurveyInvitation.objects.create(
+                ticket=ticket,
+                template=template,
+                token_digest=token_digest(token),
+                sent_at=now if mailed else None,
+                expires_at=now + timedelta(days=expiry_days()),
+            )
+            _invitation_mail(ticket=ticket, token=token, expires_at=invitation.expires_at)
+    except IntegrityError:
+        # Another worker invited the same ticket at the same moment: its invitation stands.
+        return SurveyInvitation.objects.get(ticket=ticket, template=template), ""
+    return invitation, token
+
+
+def active_template(code: str) -> SurveyTemplate | None:
+    return SurveyTemplate.objects.filter(code=code, active=True).first()
+
+
+def survey_invitations_dispatch(*, now: datetime | None = None) -> dict[str, int]:
+    """Invite every request resolved at least AFTERSALES_SURVEY_DELAY_HOURS ago (and at most
+    AFTERSALES_SURVEY_LOOKBACK_DAYS) that is still resolved or closed, whose customer has an email
+    address and that has no survey invitation yet. Reads the `resolved` events the service app writes."""
+    now = now or clock.now()
+    template = active_template(TRANSACTIONAL)
+    if template is None:
+        logger.warning("No active %r survey template: no invitations sent", TRANSACTIONAL)
+        return {"invited": 0}
+    cutoff = now - timedelta(hours=delay_hours())
+    ticket_ids = (
+        TicketEvent.objects.filter(
+            type=TicketEvent.Type.RESOLVED,
+            created_at__lte=cutoff,
+            created_at__gt=now - timedelta(days=lookback_days()),
+            ticket__status__in=[Status.RESOLVED, Status.CLOSED],
+            ticket__survey_invitations__isnull=True,
+        )
+        .exclude(ticket__customer__email="")
+        .values_list("ticket_id", flat=True)
+        .distinct()
+    )
+    invited = 0
+    for ticket in Ticket.objects.filter(pk__in=list(ticket_ids)).select_related("customer", "store"):
+        _invitation, token = survey_invite(ticket=ticket, template=template)
+        invited += bool(token)
+    return {"invited": invited}
+
+
+def invitation_for_token(token: str, *, now: datetime | None = None) -> SurveyInvitation:
+    """The invitation behind a link, for showing its form; reads only.
+
+    Raises SurveyNotFound for an unknown token, SurveyGone when answered or expired."""
+    invitation = (
+        SurveyInvitation.objects.select_related("template", "ticket", "ticket__store")
+        .filter(token_digest=token_digest(token or ""))
+        .first()
+    )
+    if invitation is None:
+        raise SurveyNotFound(_("This survey link is not valid. Check that you copied the whole link."))
+    _require_open(invitation, now=now or clock.now())
+    return invitation
+
+
+def _require_open(invitation: SurveyInvitation, *, now: datetime) -> None:
+    if invitation.answered_at is not None:
+        raise SurveyGone(_("This survey has already been answered. Thank you!"), extra={"reason": "answered"})
+    if now >= invitation.expires_at:
+        raise SurveyGone(_("This survey link has expired."), extra={"reason": "expired"})
+
+
+def _blank(value) -> bool:
+    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def _clean(item: SurveyItem, value) -> dict:
+    """The answer's columns for `value`, or ApplicationError with a message naming the item."""
+    wording = item.wording
+    if item.scale is not None:
+        low, high = item.scale
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
+            raise ApplicationError(
+                _("“%(item)s”: choose a value from %(low)s to %(high)s.")
+                % {"item": wording, "low": low, "high": high}
+            )
+        return {"number": number}
+    if item.kind == SurveyItem.Kind.TEXT:
+        text = str(value).strip()
+        if len(text) > TEXT_MAX_LENGTH:
+            raise ApplicationError(
+                _("“%(item)s”: at most %(max)s characters, please.")
+                % {"item": wording, "max": TEXT_MAX_LENGTH}
+            )
+        return {"text": text}
+    allowed = {str(choice["value"]) for choice in item.choices}
+    picked = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+    if any(v not in allowed for v in picked) or (item.kind == SurveyItem.Kind.SINGLE and len(picked) != 1):
+        raise ApplicationError(_("“%(item)s”: choose one of the options offered.") % {"item": wording})
+    return {"choices": sorted(set(picked))}
+
+
+def survey_respond(*, token: str, answers: dict, now: datetime | None = None) -> SurveyResponse:
+    """Record the answers to the survey behind `token`, once.
+
+    `answers` maps item ids (int or str) to a value: a number for scales, text, or choice value(s).
+    Every error names its item; `extra["errors"]` holds all of them by field `item-<id>`, the first one
+    is the error's message and field. A second submission, an expired or an unknown link records nothing.
+    """
+    now = now or clock.now()
+    with transaction.atomic():
+        invitation = invitation_for_token(token, now=now)
+        # Lock the row: of two submissions at once, the second sees answered_at and is refused.
+        invitation = (
+            SurveyInvitation.objects.select_for_update().select_related("template").get(pk=invitation.pk)
+        )
+        _require_open(invitation, now=now)
+        items = list(invitation.template.items.order_by("order"))
+        given = {str(key): value for key, value in (answers or {}).items()}
+        unknown = set(given) - {str(item.pk) for item in items}
+        if unknown:
+            raise ApplicationError(_("The answers do not belong to this survey."), field="answers")
+        errors: dict[str, str] = {}
+        rows = []
+        for item in items:
+            value = given.get(str(item.pk))
+            if _blank(value):
+                if item.required:
+                    errors[f"item-{item.pk}"] = _("“%(item)s” needs an answer.") % {"item": item.wording}
+                continue
+            try:
+                rows.append(SurveyAnswer(item=item, **_clean(item, value)))
+            except ApplicationError as exc:
+                errors[f"item-{item.pk}"] = exc.message
+        if errors:
+            field, message = next(iter(errors.items()))
+            raise ApplicationError(message, field=field, extra={"errors": errors})
+        response = SurveyResponse.objects.create(
+            invitation=invitation, language=translation.get_language() or ""
+        )
+        for row in rows:
+            row.response = response
+        SurveyAnswer.objects.bulk_create(rows)
+        invitation.answered_at = now
+        invitation.save(update_fields=["answered_at", "updated_at"])
+    return response

@@ -1,0 +1,10 @@
+"""Background tasks: each takes plain values, calls one service, and is safe to run twice."""
+
+from django_tasks import task
+
+
+@task()
+def survey_dispatch_task() -> dict:
+    from aftersales.surveys.services import survey_invitations_dispatch
+
+    return survey_invitations_dispatch()

@@ -1,0 +1,346 @@
+import hashlib
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from aftersales.core.errors import ApplicationError
+from aftersales.surveys.models import SurveyAnswer, SurveyInvitation, SurveyResponse
+from aftersales.surveys.services import (
+    SurveyGone,
+    SurveyNotFound,
+    survey_invitations_dispatch,
+    survey_invite,
+    survey_respond,
+)
+from aftersales.surveys.tests.conftest import full_answers, items_by_kind
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def test_the_migration_creates_the_transactional_template(transactional):
+    # when
+    items = list(transactional.items.order_by("order").values_list("kind", "wording_en", "required"))
+    # then
+    assert transactional.version == 1
+    assert items == [
+        ("csat", "How satisfied were you with this service?", True),
+        ("nps", "How likely are you to recommend us to a friend or relative?", True),
+        ("ces", "The company made it easy to handle my request.", True),
+        ("text", "Is there anything else you would like to tell us?", False),
+    ]
+    assert transactional.items.get(kind="csat").wording_zh == "对本次服务满意吗？"
+
+
+def test_invite_stores_the_digest_of_a_256_bit_token_never_the_token(resolved_ticket, transactional):
+    # when
+    invitation, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    # then: token_urlsafe(32) is 32 random bytes, 43 URL-safe characters
+    assert len(token) == 43
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)
+    invitation.refresh_from_db()
+    assert invitation.token_digest == hashlib.sha256(token.encode()).hexdigest()
+    assert not SurveyInvitation.objects.filter(token_digest=token).exists()
+    assert invitation.sent_at == datetime(2026, 3, 2, 14, 0, tzinfo=SHANGHAI)
+    assert invitation.expires_at == datetime(2026, 3, 30, 14, 0, tzinfo=SHANGHAI)
+    assert invitation.answered_at is None
+
+
+def test_two_invitations_get_different_tokens(resolved_ticket, transactional, cast):
+    # given a second request of the same customer
+    from aftersales.service.services.tickets import ticket_register
+
+    other = ticket_register(
+        by=cast.specialist_a, store=cast.store_a, customer=cast.customer_a, channel="phone", subject="二次"
+    )
+    # when
+    _first, token_1 = survey_invite(ticket=resolved_ticket, template=transactional)
+    _second, token_2 = survey_invite(ticket=other, template=transactional)
+    # then
+    assert token_1 != token_2
+
+
+def test_invite_is_idempotent_and_mails_once(
+    resolved_ticket, transactional, django_capture_on_commit_callbacks, mailoutbox
+):
+    # given
+    mailoutbox.clear()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        first, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    with django_capture_on_commit_callbacks(execute=True):
+        again, no_token = survey_invite(ticket=resolved_ticket, template=transactional)
+    # then
+    assert again.pk == first.pk
+    assert no_token == ""
+    assert SurveyInvitation.objects.count() == 1
+    assert len(mailoutbox) == 1
+
+
+def test_the_invitation_mail_goes_after_commit_to_the_customer_with_the_link(
+    resolved_ticket, transactional, cast, django_capture_on_commit_callbacks, mailoutbox, settings
+):
+    # given
+    settings.SITE_URL = "https://service.example.com"
+    mailoutbox.clear()
+    # when
+    with django_capture_on_commit_callbacks() as callbacks:
+        _invitation, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    # then nothing before the commit
+    assert mailoutbox == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == [cast.customer_a.email]
+    assert resolved_ticket.number in mail.subject
+    assert f"https://service.example.com/s/{token}/" in mail.body
+
+
+def test_a_rolled_back_invitation_mails_nobody(
+    resolved_ticket, transactional, django_capture_on_commit_callbacks, mailoutbox
+):
+    # given
+    from django.db import transaction
+
+    mailoutbox.clear()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            survey_invite(ticket=resolved_ticket, template=transactional)
+            raise RuntimeError("roll back")
+    # then
+    assert mailoutbox == []
+    assert SurveyInvitation.objects.count() == 0
+
+
+def test_respond_records_the_answers_once(resolved_ticket, transactional, frozen_clock):
+    # given
+    _invitation, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    frozen_clock(datetime(2026, 3, 3, 9, 0))
+    # when
+    response = survey_respond(token=token, answers=full_answers(transactional))
+    # then
+    kinds = items_by_kind(transactional)
+    stored = {a.item_id: (a.number, a.text) for a in response.answers.all()}
+    assert stored == {
+        kinds["csat"].pk: (4, ""),
+        kinds["nps"].pk: (9, ""),
+        kinds["ces"].pk: (6, ""),
+        kinds["text"].pk: (None, "师傅很专业"),
+    }
+    invitation = SurveyInvitation.objects.get()
+    assert invitation.answered_at == datetime(2026, 3, 3, 9, 0, tzinfo=SHANGHAI)
+    assert response.language == "en"
+
+
+def test_a_second_response_is_refused_and_records_nothing(resolved_ticket, transactional):
+    # given
+    _invitation, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    survey_respond(token=token, answers=full_answers(transactional))
+    # when
+    with pytest.raises(SurveyGone) as error:
+        survey_respond(token=token, answers=full_answers(transactional, csat=1))
+    # then
+    assert error.value.message == "This survey has already been answered. Thank you!"
+    assert error.value.status_code == 410
+    assert SurveyResponse.objects.count() == 1
+    assert list(SurveyAnswer.objects.filter(item__kind="csat").values_list("number", flat=True)) == [4]
+
+
+def test_an_expired_link_is_refused(resolved_ticket, transactional, frozen_clock):
+    # given
+    _invitation, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    # when 28 days later
+    frozen_clock.advance(days=28)
+    with pytest.raises(SurveyGone) as error:
+        survey_respond(token=token, answers=full_answers(transactional))
+    # then
+    assert error.value.message == "This survey link has expired."
+    assert SurveyResponse.objects.count() == 0
+
+
+def test_one_second_before_expiry_the_link_still_works(resolved_ticket, transactional, frozen_clock):
+    # given
+    _invitation, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    # when
+    frozen_clock.advance(days=28, seconds=-1)
+    survey_respond(token=token, answers=full_answers(transactional))
+    # then
+    assert SurveyResponse.objects.count() == 1
+
+
+def test_an_unknown_token_is_refused(resolved_ticket, transactional):
+    # given
+    _invitation, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    # when
+    with pytest.raises(SurveyNotFound) as error:
+        survey_respond(token=token[:-1] + ("A" if token[-1] != "A" else "B"), answers={})
+    # then
+    assert error.value.status_code == 404
+    assert error.value.message == "This survey link is not valid. Check that you copied the whole link."
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        ("csat", 0, "“How satisfied were you with this service?”: choose a value from 1 to 5."),
+        ("csat", 6, "“How satisfied were you with this service?”: choose a value from 1 to 5."),
+        (
+            "nps",
+            11,
+            "“How likely are you to recommend us to a friend or relative?”: choose a value from 0 to 10.",
+        ),
+        (
+            "nps",
+            -1,
+            "“How likely are you to recommend us to a friend or relative?”: choose a value from 0 to 10.",
+        ),
+        ("ces", 8, "“The company made it easy to handle my request.”: choose a value from 1 to 7."),
+        ("ces", "seven", "“The company made it easy to handle my request.”: choose a value from 1 to 7."),
+    ],
+)
+def test_an_out_of_range_score_is_rejected_naming_the_item(
+    resolved_ticket, transactional, kind, value, message
+):
+    # given
+    _invitation, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    # when
+    with pytest.raises(ApplicationError) as error:
+        survey_respond(token=token, answers=full_answers(transactional, **{kind: value}))
+    # then
+    item = items_by_kind(transactional)[kind]
+    assert error.value.message == message
+    assert error.value.field == f"item-{item.pk}"
+    assert error.value.extra["errors"] == {f"item-{item.pk}": message}
+    assert SurveyResponse.objects.count() == 0
+    assert SurveyInvitation.objects.get().answered_at is None
+
+
+def test_nps_accepts_both_ends_of_its_scale(resolved_ticket, transactional):
+    # given
+    _invitation, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    # when
+    response = survey_respond(token=token, answers=full_answers(transactional, nps=0))
+    # then
+    assert response.answers.get(item__kind="nps").number == 0
+
+
+def test_required_items_are_named_and_the_comment_is_optional(resolved_ticket, transactional):
+    # given
+    _invitation, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    kinds = items_by_kind(transactional)
+    # when CSAT and CES are left empty and there is no comment
+    with pytest.raises(ApplicationError) as error:
+        survey_respond(token=token, answers={kinds["csat"].pk: "", kinds["nps"].pk: "8"})
+    # then
+    assert error.value.extra["errors"] == {
+        f"item-{kinds['csat'].pk}": "“How satisfied were you with this service?” needs an answer.",
+        f"item-{kinds['ces'].pk}": "“The company made it easy to handle my request.” needs an answer.",
+    }
+    assert SurveyResponse.objects.count() == 0
+
+
+def test_the_comment_may_be_left_out(resolved_ticket, transactional):
+    # given
+    _invitation, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    kinds = items_by_kind(transactional)
+    # when
+    response = survey_respond(
+        token=token, answers={kinds["csat"].pk: "5", kinds["nps"].pk: "10", kinds["ces"].pk: "7"}
+    )
+    # then
+    assert sorted(response.answers.values_list("number", flat=True)) == [5, 7, 10]
+
+
+# --- dispatch -----------------------------------------------------------------------------------------
+
+
+def test_dispatch_waits_for_the_delay_after_resolution(resolved_ticket, transactional):
+    # given resolved at 14:00; the default delay is 2 hours
+    # when
+    result = survey_invitations_dispatch(now=datetime(2026, 3, 2, 15, 59, tzinfo=SHANGHAI))
+    # then
+    assert result == {"invited": 0}
+    assert SurveyInvitation.objects.count() == 0
+
+
+def test_dispatch_invites_a_resolved_request_once(
+    resolved_ticket, transactional, django_capture_on_commit_callbacks, mailoutbox
+):
+    # given
+    mailoutbox.clear()
+    at = datetime(2026, 3, 2, 16, 0, tzinfo=SHANGHAI)
+    # when run twice
+    with django_capture_on_commit_callbacks(execute=True):
+        first = survey_invitations_dispatch(now=at)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = survey_invitations_dispatch(now=at + timedelta(minutes=10))
+    # then
+    assert first == {"invited": 1}
+    assert second == {"invited": 0}
+    invitation = SurveyInvitation.objects.get()
+    assert (invitation.ticket_id, invitation.template_id) == (resolved_ticket.pk, transactional.pk)
+    assert [m.to for m in mailoutbox] == [[resolved_ticket.customer.email]]
+
+
+def test_dispatch_follows_the_delay_setting(resolved_ticket, transactional, settings):
+    # given
+    settings.AFTERSALES_SURVEY_DELAY_HOURS = 24
+    # when
+    early = survey_invitations_dispatch(now=datetime(2026, 3, 3, 13, 59, tzinfo=SHANGHAI))
+    due = survey_invitations_dispatch(now=datetime(2026, 3, 3, 14, 0, tzinfo=SHANGHAI))
+    # then
+    assert (early, due) == ({"invited": 0}, {"invited": 1})
+
+
+def test_dispatch_skips_a_request_reopened_since(resolved_ticket, transactional, cast, frozen_clock):
+    # given
+    from aftersales.service.services.tickets import ticket_reopen
+
+    frozen_clock(datetime(2026, 3, 2, 15, 0))
+    ticket_reopen(ticket=resolved_ticket, by=cast.customer_a.user, reason="又坏了")
+    # when
+    result = survey_invitations_dispatch(now=datetime(2026, 3, 2, 18, 0, tzinfo=SHANGHAI))
+    # then
+    assert result == {"invited": 0}
+
+
+def test_dispatch_ignores_requests_resolved_before_the_lookback(resolved_ticket, transactional):
+    # when the worker first runs 8 days after the resolution
+    result = survey_invitations_dispatch(now=datetime(2026, 3, 10, 15, 0, tzinfo=SHANGHAI))
+    # then
+    assert result == {"invited": 0}
+
+
+def test_dispatch_skips_a_customer_without_email(resolved_ticket, transactional, cast):
+    # given
+    cast.customer_a.email = ""
+    cast.customer_a.save(update_fields=["email"])
+    # when
+    result = survey_invitations_dispatch(now=datetime(2026, 3, 2, 16, 0, tzinfo=SHANGHAI))
+    # then
+    assert result == {"invited": 0}
+
+
+def test_the_dispatch_task_is_scheduled():
+    # given
+    from aftersales.core.schedule import JOBS
+
+    # when
+    jobs = {job.name: job.task_path for job in JOBS}
+    # then
+    assert jobs["survey-dispatch"] == "aftersales.surveys.tasks.survey_dispatch_task"
+
+
+def test_the_dispatch_task_runs_the_dispatch(resolved_ticket, transactional, frozen_clock):
+    # given
+    from aftersales.surveys.tasks import survey_dispatch_task
+
+    frozen_clock(datetime(2026, 3, 2, 16, 30))
+    # when
+    result = survey_dispatch_task.enqueue()
+    # then
+    assert result.return_value == {"invited": 1}
+    assert SurveyInvitation.objects.count() == 1

@@ -1,0 +1,153 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from aftersales.surveys.models import SurveyInvitation, SurveyResponse
+from aftersales.surveys.services import survey_invite
+from aftersales.surveys.tests.conftest import full_answers, items_by_kind
+
+
+@pytest.fixture
+def client(client):
+    """A browser that asks for English; the product's default is zh-hans."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def invited(resolved_ticket, transactional):
+    """(invitation, token) of customer A's resolved request."""
+    return survey_invite(ticket=resolved_ticket, template=transactional)
+
+
+def posted(template, **overrides) -> dict:
+    return {f"item-{item_id}": value for item_id, value in full_answers(template, **overrides).items()}
+
+
+def test_the_link_opens_the_form_and_two_gets_record_nothing(client, invited, transactional):
+    # given
+    invitation, token = invited
+    url = reverse("surveys:answer", args=[token])
+    # when a mail scanner and then the customer open the link
+    first = client.get(url)
+    second = client.get(url)
+    # then
+    assert url == f"/s/{token}/"
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert "How satisfied were you with this service?" in second.text
+    assert second["Cache-Control"] == "no-store"
+    assert second["Referrer-Policy"] == "no-referrer"
+    assert SurveyResponse.objects.count() == 0
+    invitation.refresh_from_db()
+    assert invitation.answered_at is None
+
+
+def test_the_form_offers_every_point_of_each_scale_as_a_radio_button(client, invited, transactional):
+    # given
+    _invitation, token = invited
+    kinds = items_by_kind(transactional)
+    # when
+    page = client.get(reverse("surveys:answer", args=[token])).text
+    # then
+    assert page.count(f'name="item-{kinds["csat"].pk}"') == 5
+    assert page.count(f'name="item-{kinds["nps"].pk}"') == 11
+    assert page.count(f'name="item-{kinds["ces"].pk}"') == 7
+    assert f'type="radio" name="item-{kinds["nps"].pk}" value="0"' in page
+    assert "style=" not in page
+
+
+def test_the_form_speaks_chinese_by_default(client, invited):
+    # given
+    _invitation, token = invited
+    # when
+    page = client.get(reverse("surveys:answer", args=[token]), HTTP_ACCEPT_LANGUAGE="zh-hans").text
+    # then
+    assert "对本次服务满意吗？" in page
+
+
+def test_a_post_records_once_and_redirects_to_the_thanks_page(client, invited, transactional):
+    # given
+    _invitation, token = invited
+    url = reverse("surveys:answer", args=[token])
+    # when
+    response = client.post(url, posted(transactional))
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == reverse("surveys:thanks")
+    assert client.get(response["Location"]).status_code == 200
+    answers = SurveyResponse.objects.get().answers
+    assert sorted(answers.exclude(number=None).values_list("number", flat=True)) == [4, 6, 9]
+
+
+def test_a_second_post_is_refused_with_410_and_records_nothing(client, invited, transactional):
+    # given
+    _invitation, token = invited
+    url = reverse("surveys:answer", args=[token])
+    client.post(url, posted(transactional))
+    # when
+    again = client.post(url, posted(transactional, csat=1))
+    reopened = client.get(url)
+    # then
+    assert again.status_code == 410
+    assert "This survey has already been answered. Thank you!" in again.text
+    assert reopened.status_code == 410
+    assert SurveyResponse.objects.count() == 1
+    assert SurveyResponse.objects.get().answers.get(item__kind="csat").number == 4
+
+
+def test_an_out_of_range_answer_shows_the_form_again_naming_the_item(client, invited, transactional):
+    # given
+    _invitation, token = invited
+    # when
+    response = client.post(reverse("surveys:answer", args=[token]), posted(transactional, nps=11))
+    # then
+    assert response.status_code == 400
+    assert (
+        "“How likely are you to recommend us to a friend or relative?”: choose a value from 0 to 10."
+        in response.text
+    )
+    assert SurveyResponse.objects.count() == 0
+
+
+def test_a_missing_required_answer_keeps_the_others(client, invited, transactional):
+    # given
+    _invitation, token = invited
+    kinds = items_by_kind(transactional)
+    data = posted(transactional)
+    del data[f"item-{kinds['csat'].pk}"]
+    # when
+    response = client.post(reverse("surveys:answer", args=[token]), data)
+    # then
+    assert response.status_code == 400
+    assert "“How satisfied were you with this service?” needs an answer." in response.text
+    assert f'name="item-{kinds["nps"].pk}" value="9" checked' in response.text
+    assert "师傅很专业" in response.text
+
+
+def test_an_expired_link_is_410_and_records_nothing(client, invited, transactional, frozen_clock):
+    # given
+    invitation, token = invited
+    frozen_clock(invitation.expires_at + timedelta(minutes=1))
+    url = reverse("surveys:answer", args=[token])
+    # when
+    shown = client.get(url)
+    sent = client.post(url, posted(transactional))
+    # then
+    assert (shown.status_code, sent.status_code) == (410, 410)
+    assert "This survey link has expired." in shown.text
+    assert SurveyResponse.objects.count() == 0
+
+
+def test_an_unknown_link_is_404_with_a_friendly_page(client, invited, transactional):
+    # given
+    _invitation, token = invited
+    url = reverse("surveys:answer", args=["x" * 43])
+    # when
+    shown = client.get(url)
+    sent = client.post(url, posted(transactional))
+    # then
+    assert (shown.status_code, sent.status_code) == (404, 404)
+    assert "This survey link is not valid. Check that you copied the whole link." in shown.text
+    assert SurveyResponse.objects.count() == 0
+    assert SurveyInvitation.objects.get().answered_at is None
