@@ -227,7 +227,7 @@ def _thread(mail: parse.ParsedMail, ticket: Ticket) -> IngestResult:
     """The customer's reply by email: a customer comment, and a request waiting on them moves again."""
     ticket = lock_ticket(ticket)
     accepted, notes = _screen_attachments(mail)
-    body = _with_notes(mail.body, notes) or _("(empty message)")
+    body = _with_notes(parse.strip_quoted(mail.body), notes) or _("(empty message)")
     comment = Comment.objects.create(
         ticket=ticket, author=ticket.customer.user, body=body, from_customer=True
     )

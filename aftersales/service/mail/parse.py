@@ -28,6 +28,20 @@ OWN_HEADER = "X-Aftersales-Ticket"
 TICKET_NUMBER = re.compile(r"\[(SR\d{4}-\d{6})\]")
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 BOUNCE_SENDERS = {"mailer-daemon", "postmaster"}
+# Out-of-office replies from Chinese webmail often carry no header at all, only the subject prefix.
+AUTO_SUBJECT = re.compile(
+    r"^\s*(自动回复|自動回覆|Auto(matic)?[ -]?reply|Autoreply|Out of (the )?Office)", re.IGNORECASE
+)
+# Where the quoted original starts in a reply: Gmail / Apple Mail, QQ Mail / Foxmail / 163, Outlook.
+QUOTE_OPENERS = (
+    re.compile(r"^\s*On\b.*\bwrote:\s*$", re.IGNORECASE),
+    re.compile(r"^\s*在.*写道\s*[:：]\s*$"),
+    re.compile(
+        r"^\s*-{2,}\s*(Original Message|原始邮件|Forwarded message|转发邮件)\s*-{2,}\s*$", re.IGNORECASE
+    ),
+)
+QUOTE_FROM = re.compile(r"^\s*(From|发件人)\s*[:：]", re.IGNORECASE)
+QUOTE_FROM_NEXT = re.compile(r"^\s*(Sent|Date|To|发送时间|日期|收件人)\s*[:：]", re.IGNORECASE)
 
 NORMAL = "normal"
 AUTO_REPLY = "auto_reply"
@@ -86,6 +100,25 @@ def ticket_number_in(subject: str) -> str | None:
     return match.group(1) if match else None
 
 
+def strip_quoted(text: str) -> str:
+    """A reply without the quoted original it carries (and without `>` quoted lines); the whole text
+    when nothing else would remain."""
+    lines = text.splitlines()
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        following = lines[index + 1 : index + 3]
+        if any(opener.match(line) for opener in QUOTE_OPENERS):
+            break
+        if line.lstrip().startswith("On ") and any(nxt.rstrip().endswith("wrote:") for nxt in following):
+            break  # "On <date>, <name> <\n address> wrote:" wrapped over two lines
+        if QUOTE_FROM.match(line) and any(QUOTE_FROM_NEXT.match(nxt) for nxt in following):
+            break
+        if not line.lstrip().startswith(">"):
+            kept.append(line)
+    stripped = "\n".join(kept).strip()
+    return stripped or text.strip()
+
+
 def html_to_text(markup: str) -> str:
     """Sanitised by nh3 to no tags at all (script and style content removed), line breaks kept."""
     markup = re.sub(r"(?i)<br\s*/?>", "\n", markup)
@@ -140,6 +173,11 @@ def classify(msg: EmailMessage, from_address: str) -> tuple[str, str]:
     precedence = _header(msg, "Precedence").lower()
     if precedence in AUTO_PRECEDENCE:
         return AUTO_REPLY, f"Precedence: {precedence}"
+    for name in ("List-Id", "List-Unsubscribe"):
+        if msg.get(name) is not None:
+            return AUTO_REPLY, f"mailing list ({name})"
+    if AUTO_SUBJECT.match(_header(msg, "Subject")):
+        return AUTO_REPLY, "automatic reply subject"
     return NORMAL, ""
 
 

@@ -286,3 +286,10 @@ def test_command_fails_only_on_an_internal_error(cast, monkeypatch):
         run_command(mail())
     with pytest.raises(CommandError, match="no message"):
         run_command(b"")
+
+
+def test_a_reply_is_stored_without_the_quoted_original(cast, request_by_mail):
+    ticket = request_by_mail
+    body = "已经换了插座，还是不转。\n\n在 2026年3月2日 10:00，Acme 售后 写道：\n> 请检查电源"
+    mail_ingest(raw=mail(subject=f"Re: [{ticket.number}]", body=body, message_id="<q@x>"))
+    assert Comment.objects.get(ticket=ticket).body == "已经换了插座，还是不转。"

@@ -177,3 +177,46 @@ def test_delivery_status_report_is_a_bounce():
     mail = parse.parse_mail(BOUNCE)
     assert mail.kind == parse.BOUNCE
     assert "3464" in mail.reason
+
+
+@pytest.mark.parametrize(
+    ("headers", "subject"),
+    [
+        ({"List_Id": "<news.shop.example>"}, "本周特价"),
+        ({"List_Unsubscribe": "<mailto:unsub@shop.example>"}, "本周特价"),
+        ({}, "自动回复：洗衣机故障"),
+        ({}, "Automatic reply: 洗衣机故障"),
+        ({}, "Out of Office: back Monday"),
+    ],
+)
+def test_mailing_lists_and_auto_reply_subjects_are_automatic(headers, subject):
+    assert parse.parse_mail(plain(subject=subject, **headers)).kind == parse.AUTO_REPLY
+
+
+def test_an_ordinary_subject_about_a_car_is_not_automatic():
+    assert parse.parse_mail(plain(subject="Auto: 刹车异响")).kind == parse.NORMAL
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "照片已上传\n\nOn Mon, 2 Mar 2026 at 10:00, Acme 售后 <service@acme.example> wrote:\n> 请提供照片",
+        "照片已上传\n\nOn Mon, 2 Mar 2026 at 10:00, Acme 售后 <\nservice@acme.example> wrote:\n> 请提供照片",
+        "照片已上传\n\n在 2026年3月2日 10:00，Acme 售后 写道：\n> 请提供照片",
+        "照片已上传\n\n------------------ 原始邮件 ------------------\n发件人: Acme 售后\n请提供照片",
+        "照片已上传\n\n-----Original Message-----\nFrom: service@acme.example\n请提供照片",
+        "照片已上传\n\n发件人: Acme 售后 <service@acme.example>\n发送时间: 2026年3月2日 10:00\n请提供照片",
+        "照片已上传\n> 请提供照片",
+    ],
+)
+def test_a_reply_loses_the_quoted_original(reply):
+    assert parse.strip_quoted(reply) == "照片已上传"
+
+
+def test_a_message_that_is_only_a_quote_is_kept_whole():
+    assert parse.strip_quoted("> 请提供照片\n> 谢谢") == "> 请提供照片\n> 谢谢"
+
+
+def test_a_from_line_in_the_customers_own_words_is_kept():
+    text = "From: 上海浦东店 the car was towed\n还是不能启动"
+    assert parse.strip_quoted(text) == text
