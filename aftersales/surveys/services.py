@@ -113,6 +113,67 @@ def survey_invite(*, ticket: Ticket, template: SurveyTemplate) -> tuple[SurveyIn
     return invitation, token
 
 
+def _item_rows(items: list[dict]) -> list[SurveyItem]:
+    rows = []
+    for order, spec in enumerate(items, start=1):
+        kind = spec.get("kind", "")
+        if kind not in SurveyItem.Kind.values:
+            raise ApplicationError(
+                _("Item %(order)s: unknown kind '%(kind)s'.") % {"order": order, "kind": kind}, field="items"
+            )
+        zh, en = (spec.get("wording_zh") or "").strip(), (spec.get("wording_en") or "").strip()
+        if not zh or not en:
+            raise ApplicationError(
+                _("Item %(order)s: give the wording in Chinese and in English.") % {"order": order},
+                field="items",
+            )
+        choices = list(spec.get("choices") or [])
+        if kind in {SurveyItem.Kind.SINGLE, SurveyItem.Kind.MULTIPLE} and (
+            len(choices) < 2 or not all(isinstance(c, dict) and str(c.get("value", "")) for c in choices)
+        ):
+            raise ApplicationError(
+                _("Item %(order)s: a choice item needs at least two choices, each with a value.")
+                % {"order": order},
+                field="items",
+            )
+        rows.append(
+            SurveyItem(
+                order=order,
+                kind=kind,
+                wording_zh=zh,
+                wording_en=en,
+                choices=choices,
+                required=bool(spec.get("required", True)),
+            )
+        )
+    if not rows:
+        raise ApplicationError(_("A survey needs at least one item."), field="items")
+    return rows
+
+
+@transaction.atomic
+def survey_template_revise(*, template: SurveyTemplate, items: list[dict], name: str = "") -> SurveyTemplate:
+    """A template is never changed in place: the change becomes the next version of the same code, which
+    becomes the active one. Invitations already sent keep the version they were sent with.
+
+    `items`: in order, dicts with kind, wording_zh, wording_en, and optionally choices, required."""
+    rows = _item_rows(items)
+    versions = list(SurveyTemplate.objects.select_for_update().filter(code=template.code))
+    SurveyTemplate.objects.filter(code=template.code, active=True).update(
+        active=False, updated_at=clock.now()
+    )
+    revised = SurveyTemplate.objects.create(
+        code=template.code,
+        name=(name or "").strip() or template.name,
+        version=max(version.version for version in versions) + 1,
+        active=True,
+    )
+    for row in rows:
+        row.template = revised
+    SurveyItem.objects.bulk_create(rows)
+    return revised
+
+
 def active_template(code: str) -> SurveyTemplate | None:
     return SurveyTemplate.objects.filter(code=code, active=True).first()
 

@@ -6,13 +6,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from aftersales.core.errors import ApplicationError
-from aftersales.surveys.models import SurveyAnswer, SurveyInvitation, SurveyResponse
+from aftersales.surveys.models import SurveyAnswer, SurveyInvitation, SurveyResponse, SurveyTemplate
 from aftersales.surveys.services import (
     SurveyGone,
     SurveyNotFound,
     survey_invitations_dispatch,
     survey_invite,
     survey_respond,
+    survey_template_revise,
 )
 from aftersales.surveys.tests.conftest import full_answers, items_by_kind
 
@@ -344,3 +345,99 @@ def test_the_dispatch_task_runs_the_dispatch(resolved_ticket, transactional, fro
     # then
     assert result.return_value == {"invited": 1}
     assert SurveyInvitation.objects.count() == 1
+
+
+# --- versions -----------------------------------------------------------------------------------------
+
+
+def revised_items() -> list[dict]:
+    return [
+        {
+            "kind": "csat",
+            "wording_zh": "您对服务满意吗？",
+            "wording_en": "Were you satisfied with the service?",
+        },
+        {
+            "kind": "single",
+            "wording_zh": "您是如何联系我们的？",
+            "wording_en": "How did you contact us?",
+            "choices": [
+                {"value": "phone", "zh": "电话", "en": "Phone"},
+                {"value": "store", "zh": "到店", "en": "In store"},
+            ],
+        },
+    ]
+
+
+def test_revising_a_template_makes_the_next_version_active(transactional):
+    # when
+    revised = survey_template_revise(template=transactional, items=revised_items())
+    # then
+    transactional.refresh_from_db()
+    assert (transactional.version, transactional.active) == (1, False)
+    assert (revised.code, revised.version, revised.active, revised.name) == (
+        "transactional",
+        2,
+        True,
+        "服务满意度回访",
+    )
+    assert list(revised.items.values_list("order", "kind")) == [(1, "csat"), (2, "single")]
+    assert transactional.items.count() == 4
+
+
+def test_an_invitation_keeps_the_version_it_was_sent_with(resolved_ticket, transactional):
+    # given an invitation to version 1, then a new version
+    invitation, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    survey_template_revise(template=transactional, items=revised_items())
+    # when answered against version 1
+    response = survey_respond(token=token, answers=full_answers(transactional))
+    # then
+    assert response.invitation.template_id == transactional.pk
+    assert set(response.answers.values_list("item__template__version", flat=True)) == {1}
+
+
+def test_dispatch_invites_with_the_active_version(resolved_ticket, transactional):
+    # given
+    revised = survey_template_revise(template=transactional, items=revised_items())
+    # when
+    survey_invitations_dispatch(now=datetime(2026, 3, 2, 16, 0, tzinfo=SHANGHAI))
+    # then
+    assert SurveyInvitation.objects.get().template_id == revised.pk
+
+
+def test_a_choice_answer_must_be_one_of_the_choices(resolved_ticket, transactional):
+    # given
+    revised = survey_template_revise(template=transactional, items=revised_items())
+    _invitation, token = survey_invite(ticket=resolved_ticket, template=revised)
+    csat, channel = revised.items.order_by("order")
+    # when
+    with pytest.raises(ApplicationError) as error:
+        survey_respond(token=token, answers={csat.pk: 5, channel.pk: "email"})
+    response = survey_respond(token=token, answers={csat.pk: 5, channel.pk: "phone"})
+    # then
+    assert error.value.message == "“How did you contact us?”: choose one of the options offered."
+    assert response.answers.get(item=channel).choices == ["phone"]
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([], "A survey needs at least one item."),
+        ([{"kind": "stars", "wording_zh": "星", "wording_en": "Stars"}], "Item 1: unknown kind 'stars'."),
+        (
+            [{"kind": "csat", "wording_zh": "满意吗", "wording_en": ""}],
+            "Item 1: give the wording in Chinese and in English.",
+        ),
+        (
+            [{"kind": "single", "wording_zh": "选", "wording_en": "Pick", "choices": [{"value": "a"}]}],
+            "Item 1: a choice item needs at least two choices, each with a value.",
+        ),
+    ],
+)
+def test_a_revision_with_bad_items_is_refused_and_changes_nothing(transactional, items, message):
+    # when
+    with pytest.raises(ApplicationError) as error:
+        survey_template_revise(template=transactional, items=items)
+    # then
+    assert error.value.message == message
+    assert list(SurveyTemplate.objects.values_list("version", "active")) == [(1, True)]
