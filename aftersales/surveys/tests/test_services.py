@@ -97,6 +97,9 @@ def test_the_invitation_mail_goes_after_commit_to_the_customer_with_the_link(
     assert mail.to == [cast.customer_a.email]
     assert resolved_ticket.number in mail.subject
     assert f"https://service.example.com/s/{token}/" in mail.body
+    # in the product's language, whatever the caller's
+    assert mail.subject == f"[{resolved_ticket.number}] 请为本次服务打分，只需两分钟"
+    assert "有效期至 2026-03-30" in mail.body
 
 
 def test_a_rolled_back_invitation_mails_nobody(

@@ -64,6 +64,8 @@ def test_the_form_speaks_chinese_by_default(client, invited):
     page = client.get(reverse("surveys:answer", args=[token]), HTTP_ACCEPT_LANGUAGE="zh-hans").text
     # then
     assert "对本次服务满意吗？" in page
+    assert "我们的服务怎么样？" in page
+    assert "1 = 非常不满意" in page
 
 
 def test_a_post_records_once_and_redirects_to_the_thanks_page(client, invited, transactional):
@@ -151,3 +153,15 @@ def test_an_unknown_link_is_404_with_a_friendly_page(client, invited, transactio
     assert "This survey link is not valid. Check that you copied the whole link." in shown.text
     assert SurveyResponse.objects.count() == 0
     assert SurveyInvitation.objects.get().answered_at is None
+
+
+def test_an_error_is_shown_in_chinese_by_default(client, invited, transactional):
+    # given
+    _invitation, token = invited
+    # when
+    response = client.post(
+        reverse("surveys:answer", args=[token]), posted(transactional, ces=0), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    # then
+    assert response.status_code == 400
+    assert "“我的问题处理起来很容易。”：请选择 1 到 7 之间的分值。" in response.text
