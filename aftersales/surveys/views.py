@@ -11,9 +11,11 @@ from aftersales.surveys.services import SurveyGone, SurveyNotFound, invitation_f
 
 
 def _no_trace(response):
-    """The page's URL carries the token: never cached, never indexed, never sent on as a referrer."""
+    """The page's URL carries the token: never cached, never indexed, never sent to another site as a
+    referrer. Same-origin rather than no-referrer: with no-referrer the browser posts the form with
+    `Origin: null`, which Django's CSRF check refuses."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

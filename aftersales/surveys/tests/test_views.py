@@ -37,7 +37,7 @@ def test_the_link_opens_the_form_and_two_gets_record_nothing(client, invited, tr
     assert (first.status_code, second.status_code) == (200, 200)
     assert "How satisfied were you with this service?" in second.text
     assert second["Cache-Control"] == "no-store"
-    assert second["Referrer-Policy"] == "no-referrer"
+    assert second["Referrer-Policy"] == "same-origin"
     assert SurveyResponse.objects.count() == 0
     invitation.refresh_from_db()
     assert invitation.answered_at is None
