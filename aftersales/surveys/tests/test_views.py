@@ -165,3 +165,18 @@ def test_an_error_is_shown_in_chinese_by_default(client, invited, transactional)
     # then
     assert response.status_code == 400
     assert "“我的问题处理起来很容易。”：请选择 1 到 7 之间的分值。" in response.text
+
+
+def test_the_english_switch_keeps_the_customer_on_the_survey(client, invited):
+    # given
+    _invitation, token = invited
+    url = reverse("surveys:answer", args=[token])
+    # when
+    switched = client.post(
+        reverse("set_language"), {"language": "en", "next": url}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    # then
+    assert switched["Location"] == url
+    assert "How satisfied were you with this service?" in page.text
+    assert SurveyResponse.objects.count() == 0

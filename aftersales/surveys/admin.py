@@ -1,0 +1,62 @@
+"""Read-only admin for surveys: templates change only through `survey_template_revise` (a new version,
+so answers keep the wording they were given), invitations and responses only through the link."""
+
+from django.contrib import admin
+
+from aftersales.surveys.models import (
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyItem,
+    SurveyResponse,
+    SurveyTemplate,
+)
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SurveyItemInline(ReadOnlyMixin, admin.TabularInline):
+    model = SurveyItem
+    extra = 0
+    fields = ["order", "kind", "wording_zh", "wording_en", "choices", "required"]
+    readonly_fields = fields
+    ordering = ["order"]
+
+
+@admin.register(SurveyTemplate)
+class SurveyTemplateAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["code", "version", "name", "active", "created_at"]
+    list_filter = ["active", "code"]
+    inlines = [SurveyItemInline]
+
+
+@admin.register(SurveyInvitation)
+class SurveyInvitationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["ticket", "template", "sent_at", "expires_at", "answered_at"]
+    list_filter = ["template"]
+    search_fields = ["ticket__number"]
+    list_select_related = ["ticket", "template"]
+    exclude = ["token_digest"]
+
+
+class SurveyAnswerInline(ReadOnlyMixin, admin.TabularInline):
+    model = SurveyAnswer
+    extra = 0
+    fields = ["item", "number", "choices", "text"]
+    readonly_fields = fields
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["invitation", "language", "created_at"]
+    search_fields = ["invitation__ticket__number"]
+    list_select_related = ["invitation__ticket", "invitation__template"]
+    inlines = [SurveyAnswerInline]
