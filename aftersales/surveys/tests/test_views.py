@@ -39,8 +39,10 @@ def test_the_link_opens_the_form_and_two_gets_record_nothing(client, invited, tr
     assert second["Cache-Control"] == "no-store"
     assert second["Referrer-Policy"] == "same-origin"
     assert SurveyResponse.objects.count() == 0
+    updated_at = invitation.updated_at
     invitation.refresh_from_db()
     assert invitation.answered_at is None
+    assert invitation.updated_at == updated_at
 
 
 def test_the_form_offers_every_point_of_each_scale_as_a_radio_button(client, invited, transactional):
@@ -180,3 +182,34 @@ def test_the_english_switch_keeps_the_customer_on_the_survey(client, invited):
     assert switched["Location"] == url
     assert "How satisfied were you with this service?" in page.text
     assert SurveyResponse.objects.count() == 0
+
+
+def test_choice_items_render_and_record_every_ticked_option(client, resolved_ticket, transactional):
+    # given a version with a single and a multiple choice item
+    from aftersales.surveys.services import survey_template_revise
+
+    options = [
+        {"value": "speed", "zh": "速度", "en": "Speed"},
+        {"value": "staff", "zh": "人员", "en": "Staff"},
+    ]
+    revised = survey_template_revise(
+        template=transactional,
+        items=[
+            {"kind": "single", "wording_zh": "渠道", "wording_en": "Channel", "choices": options},
+            {"kind": "multiple", "wording_zh": "优点", "wording_en": "What was good?", "choices": options},
+        ],
+    )
+    single, multiple = revised.items.order_by("order")
+    _invitation, token = survey_invite(ticket=resolved_ticket, template=revised)
+    url = reverse("surveys:answer", args=[token])
+    # when
+    page = client.get(url).text
+    sent = client.post(url, {f"item-{single.pk}": "staff", f"item-{multiple.pk}": ["speed", "staff"]})
+    # then
+    assert f'type="radio" name="item-{single.pk}" value="staff"' in page
+    assert f'type="checkbox" name="item-{multiple.pk}" value="speed"' in page
+    assert "What was good?" in page
+    assert sent.status_code == 302
+    answers = SurveyResponse.objects.get().answers
+    assert answers.get(item=single).choices == ["staff"]
+    assert answers.get(item=multiple).choices == ["speed", "staff"]
