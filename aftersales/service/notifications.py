@@ -23,11 +23,20 @@ class _Outbox:
                 send_email_task.enqueue(**message)
 
 
-def _send_after_commit(*, to: list[str], subject: str, body: str) -> None:
+def _send_after_commit(
+    *, to: list[str], subject: str, body: str, ticket=None, automatic: bool = True
+) -> None:
+    """`automatic` mail (confirmations, alerts) says so (RFC 3834), so that auto-responders stay quiet;
+    every mail about a request names it, so that email-in recognises our own mail coming back."""
     recipients = [address for address in to if address]
     if not recipients:
         return
-    message = {"to": recipients, "subject": subject, "body": body}
+    headers = {}
+    if automatic:
+        headers["Auto-Submitted"] = "auto-generated"
+    if ticket is not None:
+        headers["X-Aftersales-Ticket"] = ticket.number
+    message = {"to": recipients, "subject": subject, "body": body, "headers": headers}
     connection = transaction.get_connection()
     if connection.in_atomic_block:
         # Join an outbox registered at this very savepoint level: if a savepoint rolls back, Django
@@ -63,7 +72,7 @@ def confirmation_to_customer(*, ticket) -> None:
             "Your service request %(number)s was registered at %(store)s. "
             "A service specialist will contact you within 24 hours.\n\nFollow it here: %(url)s\n"
         ) % {"number": ticket.number, "store": ticket.store.name, "url": tracking_url(ticket)}
-    _send_after_commit(to=[customer.email], subject=subject, body=body)
+    _send_after_commit(to=[customer.email], subject=subject, body=body, ticket=ticket)
 
 
 def reply_to_customer(*, ticket, comment) -> None:
@@ -71,7 +80,7 @@ def reply_to_customer(*, ticket, comment) -> None:
         return
     subject = f"[{ticket.number}] {ticket.subject}"
     body = f"{comment.body}\n\n—\n{tracking_url(ticket)}\n"
-    _send_after_commit(to=[ticket.customer.email], subject=subject, body=body)
+    _send_after_commit(to=[ticket.customer.email], subject=subject, body=body, ticket=ticket, automatic=False)
 
 
 def resolved_to_customer(*, ticket) -> None:
@@ -85,7 +94,7 @@ def resolved_to_customer(*, ticket) -> None:
             "number": ticket.number,
             "url": tracking_url(ticket),
         }
-    _send_after_commit(to=[ticket.customer.email], subject=subject, body=body)
+    _send_after_commit(to=[ticket.customer.email], subject=subject, body=body, ticket=ticket)
 
 
 def assignment_to_specialist(*, ticket) -> None:
@@ -100,7 +109,7 @@ def assignment_to_specialist(*, ticket) -> None:
             "due": ticket.response_due_at,
             "url": ticket_url(ticket),
         }
-    _send_after_commit(to=[ticket.assignee.email], subject=subject, body=body)
+    _send_after_commit(to=[ticket.assignee.email], subject=subject, body=body, ticket=ticket)
 
 
 def sla_alert(*, ticket, recipients: list, level: str, target: str) -> None:
@@ -114,4 +123,4 @@ def sla_alert(*, ticket, recipients: list, level: str, target: str) -> None:
             "due": ticket.response_due_at if target == "response" else ticket.resolution_due_at,
             "url": ticket_url(ticket),
         }
-    _send_after_commit(to=[user.email for user in recipients], subject=subject, body=body)
+    _send_after_commit(to=[user.email for user in recipients], subject=subject, body=body, ticket=ticket)

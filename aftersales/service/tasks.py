@@ -1,12 +1,12 @@
 """Background tasks: each takes plain values, calls one service, and is safe to run twice."""
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django_tasks import task
 
 
 @task()
-def send_email_task(*, to: list[str], subject: str, body: str) -> int:
-    return send_mail(subject=subject, message=body, from_email=None, recipient_list=to)
+def send_email_task(*, to: list[str], subject: str, body: str, headers: dict[str, str] | None = None) -> int:
+    return EmailMessage(subject=subject, body=body, to=to, headers=headers or {}).send()
 
 
 @task()

@@ -30,6 +30,10 @@ def test_the_mails_of_one_registration_are_queued_together_after_commit(
         ([cast.customer_a.email], True),
         ([cast.specialist_a.email], True),
     ]
+    # automatic mail says so (RFC 3834) and names the request, so email-in knows it when it bounces back
+    assert [m.extra_headers for m in mailoutbox] == [
+        {"Auto-Submitted": "auto-generated", "X-Aftersales-Ticket": ticket.number}
+    ] * 2
 
 
 def test_a_mail_of_a_rolled_back_savepoint_is_dropped(db, django_capture_on_commit_callbacks, mailoutbox):
