@@ -200,11 +200,17 @@ def survey_invitations_dispatch(*, now: datetime | None = None) -> dict[str, int
         .values_list("ticket_id", flat=True)
         .distinct()
     )
-    invited = 0
+    invited = failed = 0
     for ticket in Ticket.objects.filter(pk__in=list(ticket_ids)).select_related("customer", "store"):
-        _invitation, token = survey_invite(ticket=ticket, template=template)
+        try:
+            _invitation, token = survey_invite(ticket=ticket, template=template)
+        except Exception:
+            # One request that cannot be invited must not hold up the others; the next run retries it.
+            logger.exception("Survey invitation for request %s failed", ticket.number)
+            failed += 1
+            continue
         invited += bool(token)
-    return {"invited": invited}
+    return {"invited": invited, "failed": failed} if failed else {"invited": invited}
 
 
 def invitation_for_token(token: str, *, now: datetime | None = None) -> SurveyInvitation:

@@ -444,3 +444,30 @@ def test_a_revision_with_bad_items_is_refused_and_changes_nothing(transactional,
     # then
     assert error.value.message == message
     assert list(SurveyTemplate.objects.values_list("version", "active")) == [(1, True)]
+
+
+def test_one_failing_invitation_does_not_stop_the_others(
+    resolved_ticket, transactional, cast, frozen_clock, monkeypatch
+):
+    # given a second resolved request, and mail that fails for the first one
+    from aftersales.service.services.tickets import ticket_register, ticket_resolve
+    from aftersales.surveys import services
+
+    frozen_clock(datetime(2026, 3, 2, 10, 0))
+    other = ticket_register(
+        by=cast.specialist_a, store=cast.store_a, customer=cast.customer_a, channel="phone", subject="二次"
+    )
+    ticket_resolve(ticket=other, by=cast.specialist_a, outcome="advice")
+    real_mail = services._invitation_mail
+
+    def mail(*, ticket, **kwargs):
+        if ticket.pk == resolved_ticket.pk:
+            raise RuntimeError("mail server down")
+        real_mail(ticket=ticket, **kwargs)
+
+    monkeypatch.setattr(services, "_invitation_mail", mail)
+    # when
+    result = survey_invitations_dispatch(now=datetime(2026, 3, 2, 16, 0, tzinfo=SHANGHAI))
+    # then the failed one left no invitation, so the next run tries it again
+    assert result == {"invited": 1, "failed": 1}
+    assert list(SurveyInvitation.objects.values_list("ticket_id", flat=True)) == [other.pk]
