@@ -1,12 +1,15 @@
 """Emails on key events. Each is sent only after the transaction commits (a rolled-back change must not
 mail anyone), through a background task so a slow mail server never holds up a page."""
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from aftersales.service.mail.conversation import thread_headers
 from aftersales.service.tasks import send_email_task
 
 
@@ -36,6 +39,7 @@ def _send_after_commit(
         headers["Auto-Submitted"] = "auto-generated"
     if ticket is not None:
         headers["X-Aftersales-Ticket"] = ticket.number
+        headers.update(thread_headers(ticket.number, mail_domain()))
     message = {"to": recipients, "subject": subject, "body": body, "headers": headers}
     connection = transaction.get_connection()
     if connection.in_atomic_block:
@@ -50,6 +54,11 @@ def _send_after_commit(
     outbox = _Outbox()
     outbox.messages.append(message)
     transaction.on_commit(outbox)
+
+
+def mail_domain() -> str:
+    """The domain of our Message-IDs: the one of the sender address."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "aftersales.localhost"
 
 
 def tracking_url(ticket) -> str:

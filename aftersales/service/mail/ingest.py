@@ -31,7 +31,7 @@ from aftersales.accounts.models import Store
 from aftersales.core import clock
 from aftersales.customers.models import Customer
 from aftersales.customers.services import customer_create
-from aftersales.service.mail import parse
+from aftersales.service.mail import conversation, parse
 from aftersales.service.models import Attachment, Comment, InboundMessage, Ticket, TicketEvent
 from aftersales.service.models.tickets import Channel, Status
 from aftersales.service.services.attachments import sniff_content_type
@@ -164,6 +164,8 @@ def _thread_target(mail: parse.ParsedMail) -> Ticket | None:
             .first()
         )
         ticket = parent.ticket if parent else None
+    if ticket is None and (number := conversation.number_from_message_ids(mail.thread_ids)):
+        ticket = Ticket.objects.filter(number=number).first()
     if ticket is None and (number := parse.ticket_number_in(mail.subject)):
         ticket = Ticket.objects.filter(number=number).first()
         if ticket is None:

@@ -31,9 +31,18 @@ def test_the_mails_of_one_registration_are_queued_together_after_commit(
         ([cast.specialist_a.email], True),
     ]
     # automatic mail says so (RFC 3834) and names the request, so email-in knows it when it bounces back
-    assert [m.extra_headers for m in mailoutbox] == [
-        {"Auto-Submitted": "auto-generated", "X-Aftersales-Ticket": ticket.number}
-    ] * 2
+    root = f"<{ticket.number}.thread@aftersales.localhost>"
+    for message in mailoutbox:
+        headers = message.extra_headers
+        assert (headers["Auto-Submitted"], headers["X-Aftersales-Ticket"]) == (
+            "auto-generated",
+            ticket.number,
+        )
+        assert (headers["In-Reply-To"], headers["References"]) == (root, root)
+        assert headers["Message-ID"].startswith("<") and headers["Message-ID"].endswith(
+            "@aftersales.localhost>"
+        )
+    assert mailoutbox[0].extra_headers["Message-ID"] != mailoutbox[1].extra_headers["Message-ID"]
 
 
 def test_a_mail_of_a_rolled_back_savepoint_is_dropped(db, django_capture_on_commit_callbacks, mailoutbox):
