@@ -135,3 +135,33 @@ class SurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id} {self.item_id}"
+
+
+class RecoveryCase(TimeStampedModel):
+    """Service recovery: a low score opened a follow-up request for the store manager. The case links the
+    response, the request it was about and the follow-up, and records how the recovery ended."""
+
+    class Outcome(models.TextChoices):
+        CONTACTED = "contacted", _("customer contacted")
+        RESOLVED = "resolved", _("resolved")
+        COMPENSATED = "compensated", _("compensated")
+        STILL_DISSATISFIED = "still_dissatisfied", _("customer still dissatisfied")
+
+    response = models.OneToOneField(SurveyResponse, on_delete=models.CASCADE, related_name="recovery")
+    original = models.ForeignKey(
+        "service.Ticket", on_delete=models.CASCADE, related_name="recovery_cases_as_original"
+    )
+    follow_up = models.OneToOneField(
+        "service.Ticket", on_delete=models.CASCADE, related_name="recovery_case_as_follow_up"
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    outcome_note = models.TextField(_("outcome note"), blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("recovery case")
+        verbose_name_plural = _("recovery cases")
+
+    def __str__(self) -> str:
+        return f"{self.original_id} -> {self.follow_up_id}"

@@ -28,6 +28,7 @@ from aftersales.surveys.models import (
     SurveyResponse,
     SurveyTemplate,
 )
+from aftersales.surveys.recovery import recovery_open
 
 logger = logging.getLogger(__name__)
 
@@ -312,4 +313,6 @@ def survey_respond(*, token: str, answers: dict, now: datetime | None = None) ->
         SurveyAnswer.objects.bulk_create(rows)
         invitation.answered_at = now
         invitation.save(update_fields=["answered_at", "updated_at"])
+        response.invitation = invitation
+        recovery_open(response=response, answers=rows)
     return response
