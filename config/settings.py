@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "aftersales.customers",
     "aftersales.service",
     "aftersales.surveys",
+    "aftersales.integrations",
     "aftersales.api",
 ]
 

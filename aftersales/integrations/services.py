@@ -1,0 +1,199 @@
+"""Webhooks: collect new TicketEvent rows into deliveries, then post the due deliveries.
+
+Both are safe to run twice and from several workers: the cursor advances by compare-and-set together
+with the deliveries it creates, and each delivery attempt is claimed by compare-and-set before it is
+posted. A receiver's error or timeout is recorded on the delivery, never raised."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from aftersales.integrations.models import WebhookCursor, WebhookDelivery, WebhookSubscription
+
+logger = logging.getLogger("aftersales.webhooks")
+
+CURSOR_NAME = "ticket-events"
+BATCH = 500
+SEND_BATCH = 100
+MAX_ATTEMPTS = 6  # retries after 1, 2, 4, 8, 16 minutes; the 6th failure gives up
+DEFAULT_TIMEOUT_SECONDS = 5.0
+# While a delivery is being posted nobody else picks it up (a crashed sender's claim expires).
+CLAIM = timedelta(minutes=5)
+
+# TicketEvent.type -> webhook event
+EVENT_TYPES = {
+    "created": "request.created",
+    "resolved": "request.resolved",
+    "reopened": "request.reopened",
+    "sla_breached": "request.breached",
+}
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the `attempts`-th failed attempt: 1, 2, 4, 8, 16 minutes."""
+    return timedelta(minutes=2 ** (attempts - 1))
+
+
+def event_payload(event, name: str) -> dict:
+    ticket = event.ticket
+    return {
+        "event": name,
+        "event_id": event.pk,
+        "occurred_at": event.created_at.isoformat(),
+        "request": {
+            "number": ticket.number,
+            "store": ticket.store.code,
+            "subject": ticket.subject,
+            "status": ticket.status,
+        },
+    }
+
+
+def webhook_events_collect(*, now: datetime) -> int:
+    """Create deliveries for the TicketEvent rows past the cursor; return how many were created.
+
+    A subscription receives the events that happened since it was created (no replay of history)."""
+    from aftersales.service.models import TicketEvent
+
+    cursor, _ = WebhookCursor.objects.get_or_create(name=CURSOR_NAME)
+    events = list(
+        TicketEvent.objects.filter(pk__gt=cursor.last_event_id)
+        .select_related("ticket__store")
+        .order_by("pk")[:BATCH]
+    )
+    if not events:
+        return 0
+    subscriptions = list(WebhookSubscription.objects.filter(active=True))
+    deliveries = []
+    for event in events:
+        name = EVENT_TYPES.get(event.type)
+        if name is None:
+            continue
+        for subscription in subscriptions:
+            if name not in subscription.events:
+                continue
+            if subscription.store_id is not None and subscription.store_id != event.ticket.store_id:
+                continue
+            if event.created_at < subscription.created_at:
+                continue
+            deliveries.append(
+                WebhookDelivery(
+                    subscription=subscription,
+                    event=name,
+                    payload=event_payload(event, name),
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    with transaction.atomic():
+        claimed = WebhookCursor.objects.filter(pk=cursor.pk, last_event_id=cursor.last_event_id).update(
+            last_event_id=events[-1].pk
+        )
+        if not claimed:
+            return 0  # another worker read the same rows and created their deliveries
+        WebhookDelivery.objects.bulk_create(deliveries)
+    return len(deliveries)
+
+
+def render_body(delivery: WebhookDelivery) -> bytes:
+    subscription = delivery.subscription
+    if subscription.format == WebhookSubscription.Format.JSON:
+        body = {"id": delivery.pk, **delivery.payload}
+    else:
+        request = delivery.payload.get("request", {})
+        content = f"[{delivery.event}] {request.get('number', '')} {request.get('subject', '')}".strip()
+        body = {"msgtype": "text", "text": {"content": content}}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post(delivery: WebhookDelivery, *, timeout: float) -> tuple[int | None, str]:
+    """POST the delivery; return (status code or None, error text or "")."""
+    subscription = delivery.subscription
+    if not subscription.url.lower().startswith(("http://", "https://")):
+        return None, "URL scheme is not http or https"
+    body = render_body(delivery)
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "aftersales-webhooks/1",
+        "X-Aftersales-Event": delivery.event,
+        "X-Aftersales-Delivery": str(delivery.pk),
+    }
+    if subscription.format == WebhookSubscription.Format.JSON:
+        headers["X-Aftersales-Signature"] = sign(subscription.secret, body)
+    request = urllib.request.Request(subscription.url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked
+            return response.status, ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return None, f"{type(exc).__name__}: {reason}"[:500]
+
+
+def webhook_deliveries_send(*, now: datetime) -> dict[str, int]:
+    """Post every due delivery of an active subscription; return counts by resulting status."""
+    timeout = float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
+    due = list(
+        WebhookDelivery.objects.filter(
+            Q(status=WebhookDelivery.Status.PENDING) | Q(status=WebhookDelivery.Status.FAILED),
+            next_attempt_at__lte=now,
+            subscription__active=True,
+        )
+        .select_related("subscription")
+        .order_by("next_attempt_at", "id")[:SEND_BATCH]
+    )
+    counts: dict[str, int] = {}
+    for delivery in due:
+        claimed = WebhookDelivery.objects.filter(
+            pk=delivery.pk, attempts=delivery.attempts, next_attempt_at=delivery.next_attempt_at
+        ).update(next_attempt_at=now + CLAIM)
+        if not claimed:
+            continue
+        code, error = post(delivery, timeout=timeout)
+        delivery.attempts += 1
+        delivery.last_status_code = code
+        if code is not None and 200 <= code < 300:
+            delivery.status = WebhookDelivery.Status.SUCCEEDED
+            delivery.delivered_at = now
+            delivery.last_error = ""
+        else:
+            delivery.last_error = error or f"HTTP {code}"
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = WebhookDelivery.Status.GAVE_UP
+            else:
+                delivery.status = WebhookDelivery.Status.FAILED
+                delivery.next_attempt_at = now + backoff(delivery.attempts)
+            logger.warning(
+                "Webhook delivery %s attempt %s failed: %s",
+                delivery.pk,
+                delivery.attempts,
+                delivery.last_error,
+            )
+        delivery.save(
+            update_fields=[
+                "attempts",
+                "status",
+                "next_attempt_at",
+                "last_status_code",
+                "last_error",
+                "delivered_at",
+                "updated_at",
+            ]
+        )
+        counts[delivery.status] = counts.get(delivery.status, 0) + 1
+    return counts
