@@ -1,6 +1,7 @@
 """Subscriptions are edited in the admin; the delivery log is read-only, with the receivers' status codes."""
 
 from django.contrib import admin
+from django.db import models
 
 from aftersales.integrations.models import WebhookDelivery, WebhookSubscription
 
@@ -10,6 +11,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_display = ["name", "url", "format", "store", "active", "created_at"]
     list_filter = ["active", "format"]
     search_fields = ["name", "url"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # noqa: RUF012 - Django's API
 
 
 @admin.register(WebhookDelivery)
