@@ -23,6 +23,7 @@ from aftersales.integrations.models import WebhookCursor, WebhookDelivery, Webho
 logger = logging.getLogger("aftersales.webhooks")
 
 CURSOR_NAME = "ticket-events"
+SURVEY_CURSOR_NAME = "survey-responses"
 BATCH = 500
 SEND_BATCH = 100
 MAX_ATTEMPTS = 6  # retries after 1, 2, 4, 8, 16 minutes; the 6th failure gives up
@@ -44,65 +45,119 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=2 ** (attempts - 1))
 
 
+def request_part(ticket) -> dict:
+    return {
+        "number": ticket.number,
+        "store": ticket.store.code,
+        "subject": ticket.subject,
+        "status": ticket.status,
+    }
+
+
 def event_payload(event, name: str) -> dict:
-    ticket = event.ticket
     return {
         "event": name,
         "event_id": event.pk,
         "occurred_at": event.created_at.isoformat(),
-        "request": {
-            "number": ticket.number,
-            "store": ticket.store.code,
-            "subject": ticket.subject,
-            "status": ticket.status,
-        },
+        "request": request_part(event.ticket),
     }
 
 
-def webhook_events_collect(*, now: datetime) -> int:
-    """Create deliveries for the TicketEvent rows past the cursor; return how many were created.
+def survey_payload(response) -> dict:
+    """The request it was about and the numeric scores by item kind (csat, nps, ces, rating)."""
+    scores = {
+        answer.item.kind: answer.number for answer in response.answers.all() if answer.number is not None
+    }
+    return {
+        "event": "survey.answered",
+        "response_id": response.pk,
+        "occurred_at": response.created_at.isoformat(),
+        "request": request_part(response.invitation.ticket),
+        "scores": scores,
+    }
 
-    A subscription receives the events that happened since it was created (no replay of history)."""
-    from aftersales.service.models import TicketEvent
 
-    cursor, _ = WebhookCursor.objects.get_or_create(name=CURSOR_NAME)
-    events = list(
-        TicketEvent.objects.filter(pk__gt=cursor.last_event_id)
-        .select_related("ticket__store")
-        .order_by("pk")[:BATCH]
-    )
-    if not events:
+def _collect(*, cursor_name: str, rows: list, matches, now: datetime) -> int:
+    """Turn `rows` (past the cursor, in pk order) into deliveries; `matches(row)` gives
+    (event name, store id, occurred at, payload builder) or None. The cursor moves by compare-and-set in
+    the same transaction as the deliveries, so two workers never both create them."""
+    cursor, _ = WebhookCursor.objects.get_or_create(name=cursor_name)
+    rows = [row for row in rows if row.pk > cursor.last_event_id]
+    if not rows:
         return 0
     subscriptions = list(WebhookSubscription.objects.filter(active=True))
     deliveries = []
-    for event in events:
-        name = EVENT_TYPES.get(event.type)
-        if name is None:
+    for row in rows:
+        match = matches(row)
+        if match is None:
             continue
+        name, store_id, occurred_at, build = match
+        payload = None
         for subscription in subscriptions:
             if name not in subscription.events:
                 continue
-            if subscription.store_id is not None and subscription.store_id != event.ticket.store_id:
+            if subscription.store_id is not None and subscription.store_id != store_id:
                 continue
-            if event.created_at < subscription.created_at:
+            if occurred_at < subscription.created_at:
                 continue
+            payload = payload if payload is not None else build()
             deliveries.append(
                 WebhookDelivery(
                     subscription=subscription,
                     event=name,
-                    payload=event_payload(event, name),
+                    payload=payload,
                     next_attempt_at=now,
                     created_at=now,
                 )
             )
     with transaction.atomic():
         claimed = WebhookCursor.objects.filter(pk=cursor.pk, last_event_id=cursor.last_event_id).update(
-            last_event_id=events[-1].pk
+            last_event_id=rows[-1].pk
         )
         if not claimed:
             return 0  # another worker read the same rows and created their deliveries
         WebhookDelivery.objects.bulk_create(deliveries)
     return len(deliveries)
+
+
+def _cursor_position(name: str) -> int:
+    cursor = WebhookCursor.objects.filter(name=name).first()
+    return cursor.last_event_id if cursor else 0
+
+
+def webhook_events_collect(*, now: datetime) -> int:
+    """Create deliveries for the new TicketEvent and SurveyResponse rows; return how many were created.
+
+    A subscription receives the events that happened since it was created (no replay of history)."""
+    from aftersales.service.models import TicketEvent
+    from aftersales.surveys.models import SurveyResponse
+
+    events = list(
+        TicketEvent.objects.filter(pk__gt=_cursor_position(CURSOR_NAME))
+        .select_related("ticket__store")
+        .order_by("pk")[:BATCH]
+    )
+
+    def event_match(event):
+        name = EVENT_TYPES.get(event.type)
+        if name is None:
+            return None
+        return name, event.ticket.store_id, event.created_at, lambda: event_payload(event, name)
+
+    responses = list(
+        SurveyResponse.objects.filter(pk__gt=_cursor_position(SURVEY_CURSOR_NAME))
+        .select_related("invitation__ticket__store")
+        .prefetch_related("answers__item")
+        .order_by("pk")[:BATCH]
+    )
+
+    def response_match(response):
+        ticket = response.invitation.ticket
+        return "survey.answered", ticket.store_id, response.created_at, lambda: survey_payload(response)
+
+    return _collect(cursor_name=CURSOR_NAME, rows=events, matches=event_match, now=now) + _collect(
+        cursor_name=SURVEY_CURSOR_NAME, rows=responses, matches=response_match, now=now
+    )
 
 
 def render_body(delivery: WebhookDelivery) -> bytes:

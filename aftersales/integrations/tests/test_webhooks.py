@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core.exceptions import ValidationError
 
+from aftersales.integrations import services
 from aftersales.integrations.models import WebhookCursor, WebhookDelivery, WebhookSubscription
 from aftersales.integrations.services import webhook_deliveries_send, webhook_events_collect
 from aftersales.integrations.tasks import webhooks_task
@@ -275,7 +276,7 @@ def test_collect_twice_does_not_process_an_event_twice(cast, frozen_clock, recei
     assert (first, second) == (1, 0)
     assert WebhookDelivery.objects.count() == 1
     last = TicketEvent.objects.order_by("-pk").first()
-    assert WebhookCursor.objects.get().last_event_id == last.pk
+    assert WebhookCursor.objects.get(name="ticket-events").last_event_id == last.pk
 
 
 def test_a_stale_cursor_read_creates_nothing(cast, frozen_clock, receiver, monkeypatch):
@@ -286,6 +287,7 @@ def test_a_stale_cursor_read_creates_nothing(cast, frozen_clock, receiver, monke
     stale = WebhookCursor.objects.create(name="ticket-events", last_event_id=0)
     WebhookCursor.objects.filter(pk=stale.pk).update(last_event_id=10**9)
     monkeypatch.setattr(WebhookCursor.objects, "get_or_create", lambda **kwargs: (stale, False))
+    monkeypatch.setattr(services, "_cursor_position", lambda name: 0)
     # when
     created = webhook_events_collect(now=now)
     # then
@@ -355,3 +357,35 @@ def test_unknown_events_are_invalid(db):
     with pytest.raises(ValidationError) as caught:
         subscription.full_clean()
     assert list(caught.value.message_dict) == ["events"]
+
+
+def test_an_answered_survey_is_sent_with_its_scores(cast, frozen_clock, receiver):
+    # given a subscription to survey.answered and a resolved request whose survey is answered
+    from aftersales.surveys.models import SurveyTemplate
+    from aftersales.surveys.services import survey_invite, survey_respond
+
+    now = frozen_clock(MONDAY_10)
+    subscribe(receiver.url("/ok"), events=["survey.answered"])
+    ticket = register(cast)
+    ticket = ticket_resolve(ticket=ticket, by=cast.specialist_a, outcome="repair", root_cause="RC-SENSOR")
+    template = SurveyTemplate.objects.get(code="transactional", active=True)
+    _invitation, token = survey_invite(ticket=ticket, template=template)
+    values = {"csat": 4, "nps": 9, "ces": 6, "text": "师傅很专业"}
+    response = survey_respond(
+        token=token, answers={item.pk: values[item.kind] for item in template.items.all()}
+    )
+    # when
+    collected = webhook_events_collect(now=now)
+    again = webhook_events_collect(now=now)
+    webhook_deliveries_send(now=now)
+    # then
+    assert (collected, again) == (1, 0)
+    [request] = receiver.requests
+    assert request["headers"]["X-Aftersales-Event"] == "survey.answered"
+    body = json.loads(request["body"])
+    assert (body["event"], body["response_id"], body["request"]["number"], body["scores"]) == (
+        "survey.answered",
+        response.pk,
+        ticket.number,
+        {"csat": 4, "nps": 9, "ces": 6},
+    )
