@@ -78,9 +78,9 @@ def survey_payload(response) -> dict:
 
 
 def _collect(*, cursor_name: str, rows: list, matches, now: datetime) -> int:
-    """Turn `rows` (past the cursor, in pk order) into deliveries; `matches(row)` gives
-    (event name, store id, occurred at, payload builder) or None. The cursor moves by compare-and-set in
-    the same transaction as the deliveries, so two workers never both create them."""
+    """Turn `rows` (past the cursor, in pk order) into deliveries; `matches(row)` lists the
+    (event name, store id, occurred at, payload builder) the row stands for. The cursor moves by
+    compare-and-set in the same transaction as the deliveries, so two workers never both create them."""
     cursor, _ = WebhookCursor.objects.get_or_create(name=cursor_name)
     rows = [row for row in rows if row.pk > cursor.last_event_id]
     if not rows:
@@ -88,28 +88,25 @@ def _collect(*, cursor_name: str, rows: list, matches, now: datetime) -> int:
     subscriptions = list(WebhookSubscription.objects.filter(active=True))
     deliveries = []
     for row in rows:
-        match = matches(row)
-        if match is None:
-            continue
-        name, store_id, occurred_at, build = match
-        payload = None
-        for subscription in subscriptions:
-            if name not in subscription.events:
-                continue
-            if subscription.store_id is not None and subscription.store_id != store_id:
-                continue
-            if occurred_at < subscription.created_at:
-                continue
-            payload = payload if payload is not None else build()
-            deliveries.append(
-                WebhookDelivery(
-                    subscription=subscription,
-                    event=name,
-                    payload=payload,
-                    next_attempt_at=now,
-                    created_at=now,
+        for name, store_id, occurred_at, build in matches(row):
+            payload = None
+            for subscription in subscriptions:
+                if name not in subscription.events:
+                    continue
+                if subscription.store_id is not None and subscription.store_id != store_id:
+                    continue
+                if occurred_at < subscription.created_at:
+                    continue
+                payload = payload if payload is not None else build()
+                deliveries.append(
+                    WebhookDelivery(
+                        subscription=subscription,
+                        event=name,
+                        payload=payload,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
                 )
-            )
     with transaction.atomic():
         claimed = WebhookCursor.objects.filter(pk=cursor.pk, last_event_id=cursor.last_event_id).update(
             last_event_id=rows[-1].pk
@@ -138,11 +135,14 @@ def webhook_events_collect(*, now: datetime) -> int:
         .order_by("pk")[:BATCH]
     )
 
-    def event_match(event):
-        name = EVENT_TYPES.get(event.type)
-        if name is None:
-            return None
-        return name, event.ticket.store_id, event.created_at, lambda: event_payload(event, name)
+    def event_match(event) -> list:
+        names = [EVENT_TYPES[event.type]] if event.type in EVENT_TYPES else []
+        if event.type == "created" and event.ticket.kind == "complaint":
+            names.append("complaint.opened")
+        return [
+            (name, event.ticket.store_id, event.created_at, lambda name=name: event_payload(event, name))
+            for name in names
+        ]
 
     responses = list(
         SurveyResponse.objects.filter(pk__gt=_cursor_position(SURVEY_CURSOR_NAME))
@@ -153,7 +153,7 @@ def webhook_events_collect(*, now: datetime) -> int:
 
     def response_match(response):
         ticket = response.invitation.ticket
-        return "survey.answered", ticket.store_id, response.created_at, lambda: survey_payload(response)
+        return [("survey.answered", ticket.store_id, response.created_at, lambda: survey_payload(response))]
 
     return _collect(cursor_name=CURSOR_NAME, rows=events, matches=event_match, now=now) + _collect(
         cursor_name=SURVEY_CURSOR_NAME, rows=responses, matches=response_match, now=now

@@ -83,7 +83,7 @@ def subscribe(url: str, *, events=("request.created",), fmt="json", store=None, 
     )
 
 
-def register(cast, *, customer=None, store=None, subject="发动机故障灯亮"):
+def register(cast, *, customer=None, store=None, subject="发动机故障灯亮", kind="repair"):
     SlaPolicy.objects.get_or_create(
         name="默认", defaults={"response_minutes": 1440, "resolution_minutes": 4320}
     )
@@ -93,7 +93,7 @@ def register(cast, *, customer=None, store=None, subject="发动机故障灯亮"
         customer=customer or cast.customer_a,
         asset=(customer or cast.customer_a).assets.get(),
         channel="phone",
-        kind="repair",
+        kind=kind,
         subject=subject,
         fault_category=cast.engine,
     )
@@ -388,4 +388,27 @@ def test_an_answered_survey_is_sent_with_its_scores(cast, frozen_clock, receiver
         response.pk,
         ticket.number,
         {"csat": 4, "nps": 9, "ces": 6},
+    )
+
+
+def test_a_complaint_registered_is_sent_as_complaint_opened(cast, frozen_clock, receiver):
+    # given a subscription to complaints and to new requests
+    now = frozen_clock(MONDAY_10)
+    subscribe(receiver.url("/ok"), events=["complaint.opened", "request.created"])
+    # when a complaint and a repair are registered
+    complaint = register(cast, kind="complaint", subject="师傅迟到")
+    repair = register(cast)
+    webhook_events_collect(now=now)
+    webhook_deliveries_send(now=now)
+    # then the complaint is both a new request and an opened complaint; the repair only a new request
+    sent = [
+        (r["headers"]["X-Aftersales-Event"], json.loads(r["body"])["request"]["number"])
+        for r in receiver.requests
+    ]
+    assert sorted(sent) == sorted(
+        [
+            ("request.created", complaint.number),
+            ("complaint.opened", complaint.number),
+            ("request.created", repair.number),
+        ]
     )
