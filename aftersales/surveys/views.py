@@ -1,12 +1,15 @@
 """The survey behind an invitation link: no sign-in, phone first. A GET only shows the form (mail
 scanners follow links); a POST records once, then redirects to the thank-you page."""
 
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aftersales.core.errors import ApplicationError
+from aftersales.service.views.base import staff_required
 from aftersales.surveys.models import SurveyItem
+from aftersales.surveys.selectors import PAGE_SIZE, filter_choices, filters_from, survey_results
 from aftersales.surveys.services import SurveyGone, SurveyNotFound, invitation_for_token, survey_respond
 
 
@@ -92,3 +95,14 @@ def answer(request, token: str):
 @require_GET
 def thanks(request):
     return render(request, "surveys/thanks.html")
+
+
+@staff_required
+@require_GET
+def results(request):
+    """Survey results for staff: the responses to the requests they may see, filtered and paginated."""
+    filters = filters_from(request.GET)
+    responses = survey_results(user=request.user, filters=filters)
+    page = Paginator(responses, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "filters": filters, **filter_choices(user=request.user)}
+    return render(request, "surveys/results.html", context)

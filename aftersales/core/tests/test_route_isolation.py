@@ -581,6 +581,7 @@ class ListCase:
     query: Callable[[World], dict] = lambda world: {}
     foreign_sees: Callable[[World], list[str]] = lambda world: []
     api: bool = False
+    prepare: Callable[[World], object] | None = None  # adds what the list shows (rolled back per test)
 
     @property
     def id(self) -> str:
@@ -604,6 +605,21 @@ def _own_number(world: World) -> list[str]:
 
 def _name(world: World) -> list[str]:
     return [world.cast.customer_a.name]
+
+
+SURVEY_COMMENT = "A店问卷评论-机密"
+
+
+def answer_surveys(world: World) -> None:
+    """Both stores' requests answered a survey; store A's with SURVEY_COMMENT."""
+    from aftersales.surveys.models import SurveyTemplate
+    from aftersales.surveys.services import survey_invite, survey_respond
+
+    template = SurveyTemplate.objects.get(code="transactional", active=True)
+    for ticket, comment in ((world.ticket, SURVEY_COMMENT), (world.ticket_b, "B店问卷评论")):
+        _invitation, token = survey_invite(ticket=ticket, template=template)
+        values = {"csat": 5, "nps": 10, "ces": 7, "text": comment}
+        survey_respond(token=token, answers={item.pk: values[item.kind] for item in template.items.all()})
 
 
 LIST_CASES: list[ListCase] = [
@@ -669,6 +685,22 @@ LIST_CASES: list[ListCase] = [
         "service:customer_search", "phone", STAFF, _name, query=lambda w: {"q": w.cast.customer_a.phone}
     ),
     ListCase("service:register", "search-serial", STAFF, _name, query=lambda w: {"q": w.cast.asset_a.serial}),
+    ListCase(
+        "surveys:results",
+        "all",
+        STAFF,
+        lambda w: [w.ticket.number, SURVEY_COMMENT],
+        foreign_sees=_own_number,
+        prepare=answer_surveys,
+    ),
+    ListCase(
+        "surveys:results",
+        "search",
+        STAFF,
+        lambda w: [w.ticket.number],
+        query=lambda w: {"q": SURVEY_COMMENT},
+        prepare=answer_surveys,
+    ),
     ListCase(
         "customers:portal_home",
         "my-requests",
@@ -953,6 +985,8 @@ def test_object_route_is_404_for_another_store(case: Case, world: World, clients
 @pytest.mark.parametrize("case", LIST_CASES, ids=lambda case: case.id)
 def test_list_shows_only_the_viewers_store(case: ListCase, world: World, clients: Clients):
     # given store A's world
+    if case.prepare:
+        case.prepare(world)
     query = case.query(world)
     supplied = json.dumps(query, ensure_ascii=False)
     failures: list[str] = []
