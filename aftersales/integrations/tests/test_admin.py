@@ -3,6 +3,7 @@ from datetime import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from aftersales.integrations.models import WebhookDelivery, WebhookSubscription
 
@@ -47,3 +48,9 @@ def test_subscriptions_are_edited_in_the_admin(admin_client_en):
     adding = admin_client_en.get(reverse("admin:integrations_webhooksubscription_add"))
     # then
     assert adding.status_code == 200
+
+
+def test_the_delivery_statuses_are_translated_to_chinese():
+    with translation.override("zh-hans"):
+        labels = [str(label) for label in WebhookDelivery.Status.labels]
+    assert labels == ["待发送", "成功", "失败，将重试", "已放弃"]
