@@ -4,6 +4,7 @@ so answers keep the wording they were given), invitations and responses only thr
 from django.contrib import admin
 
 from aftersales.surveys.models import (
+    RecoveryCase,
     SurveyAnswer,
     SurveyInvitation,
     SurveyItem,
@@ -60,3 +61,13 @@ class SurveyResponseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["invitation__ticket__number"]
     list_select_related = ["invitation__ticket", "invitation__template"]
     inlines = [SurveyAnswerInline]
+
+
+@admin.register(RecoveryCase)
+class RecoveryCaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Opened by a low score, closed by the store manager's `recovery_outcome_record`."""
+
+    list_display = ["original", "follow_up", "outcome", "closed_at", "created_at"]
+    list_filter = ["outcome"]
+    search_fields = ["original__number", "follow_up__number"]
+    list_select_related = ["original", "follow_up"]

@@ -31,3 +31,17 @@ def test_survey_pages_open_read_only(admin_client_en, resolved_ticket, transacti
     assert (listing.status_code, detail.status_code, adding.status_code) == (200, 200, 403)
     assert invitation.token_digest not in detail.text
     assert 'type="submit" value="Save"' not in detail.text
+
+
+def test_a_recovery_case_opens_read_only(admin_client_en, resolved_ticket, transactional):
+    # given a low score, which opened a recovery case
+    _invitation, token = survey_invite(ticket=resolved_ticket, template=transactional)
+    case = survey_respond(token=token, answers=full_answers(transactional, csat=1)).recovery
+    # when
+    listing = admin_client_en.get(reverse("admin:surveys_recoverycase_changelist"))
+    detail = admin_client_en.get(reverse("admin:surveys_recoverycase_change", args=[case.pk]))
+    adding = admin_client_en.get(reverse("admin:surveys_recoverycase_add"))
+    # then
+    assert (listing.status_code, detail.status_code, adding.status_code) == (200, 200, 403)
+    assert case.follow_up.number in listing.text
+    assert 'type="submit" value="Save"' not in detail.text
