@@ -166,3 +166,15 @@ def test_the_page_takes_the_same_queries_for_3_and_for_12_answers(
         answer("a", f"请求{day}", day=day)
     with django_assert_num_queries(QUERIES):
         assert len(client.get(URL).context["page"].object_list) == 12
+
+
+def test_the_page_is_in_chinese_by_default(client, answer, cast):
+    # given
+    answer("a", "A店请求")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    client.force_login(cast.specialist_a)
+    # when
+    text = client.get(URL).text
+    # then
+    assert "<h1>调查结果</h1>" in text
+    assert "搜索留言" in text
