@@ -7,6 +7,7 @@ manager records how the recovery ended with `recovery_outcome_record`."""
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Role, User
@@ -67,15 +68,7 @@ def _assign_to_manager(ticket: Ticket, manager: User) -> None:
     notifications.assignment_to_specialist(ticket=ticket)
 
 
-@transaction.atomic(savepoint=False)  # part of survey_respond: no savepoint of its own
-def recovery_open(*, response: SurveyResponse, answers: list[SurveyAnswer]) -> RecoveryCase | None:
-    """Open the follow-up of a low-scored response, or return None when the scores need none."""
-    if not needs_recovery(answers):
-        return None
-    original = Ticket.objects.select_related("store", "customer", "asset").get(
-        pk=response.invitation.ticket_id
-    )
-    scores = _scores(answers)
+def _description(original: Ticket, scores: dict) -> str:
     lines = [
         _("Service recovery for %(number)s: the customer's survey answers.") % {"number": original.number},
         _("Satisfaction (CSAT 1–5): %(value)s") % {"value": scores.get(SurveyItem.Kind.CSAT, "–")},
@@ -85,6 +78,20 @@ def recovery_open(*, response: SurveyResponse, answers: list[SurveyAnswer]) -> R
     comment = scores.get(SurveyItem.Kind.TEXT)
     if comment:
         lines.append(_("Comment: “%(comment)s”") % {"comment": comment})
+    return "\n".join(lines)
+
+
+@transaction.atomic(savepoint=False)  # part of survey_respond: no savepoint of its own
+def recovery_open(*, response: SurveyResponse, answers: list[SurveyAnswer]) -> RecoveryCase | None:
+    """Open the follow-up of a low-scored response, or return None when the scores need none."""
+    if not needs_recovery(answers):
+        return None
+    original = Ticket.objects.select_related("store", "customer", "asset").get(
+        pk=response.invitation.ticket_id
+    )
+    scores = _scores(answers)
+    with translation.override(settings.LANGUAGE_CODE):  # for the staff, whatever the customer's language
+        description = _description(original, scores)
     subject = f"回访：{original.subject}"[:200]
     follow_up = ticket_register(
         by=None,
@@ -95,7 +102,7 @@ def recovery_open(*, response: SurveyResponse, answers: list[SurveyAnswer]) -> R
         kind=Kind.COMPLAINT,
         priority=Priority.HIGH,
         subject=subject,
-        description="\n".join(lines),
+        description=description,
         auto_assign=False,
     )
     manager = store_manager_of(original.store_id)

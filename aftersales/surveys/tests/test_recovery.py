@@ -41,12 +41,13 @@ def test_a_low_csat_opens_one_follow_up_assigned_to_the_store_manager(
     assert follow_up.assignee == manager_a
     assert follow_up.status == "assigned"
     assert follow_up.created_by is None
+    # and the description in the product's language (zh-hans), whatever language the customer answered in
     assert follow_up.description == (
-        f"Service recovery for {resolved_ticket.number}: the customer's survey answers.\n"
-        "Satisfaction (CSAT 1–5): 2\n"
-        "Recommendation (NPS 0–10): 9\n"
-        "Effort (CES 1–7): 6\n"
-        "Comment: “等太久”"
+        f"{resolved_ticket.number} 的服务补救：客户的调查回答如下。\n"
+        "满意度（CSAT 1–5）：2\n"
+        "推荐意愿（NPS 0–10）：9\n"
+        "费力程度（CES 1–7）：6\n"
+        "留言：“等太久”"
     )
     # and its own SLA clock from the moment of the answer
     assert follow_up.created_at == datetime(2026, 3, 3, 9, 0, tzinfo=SHANGHAI)
