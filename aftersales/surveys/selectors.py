@@ -77,6 +77,7 @@ def survey_results(*, user: User, filters: ResultFilters) -> QuerySet[SurveyResp
             "invitation__ticket__store",
             "invitation__ticket__assignee",
             "invitation__ticket__asset__product_model",
+            "recovery__follow_up",
         )
         .annotate(
             csat=_answer(SurveyItem.Kind.CSAT, "number"),

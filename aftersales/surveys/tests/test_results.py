@@ -178,3 +178,19 @@ def test_the_page_is_in_chinese_by_default(client, answer, cast):
     # then
     assert "<h1>调查结果</h1>" in text
     assert "搜索留言" in text
+
+
+def test_a_low_score_row_links_its_follow_up_and_shows_its_outcome(client, answer, cast):
+    # given a low score, whose follow-up the manager closed as compensated
+    from aftersales.surveys.models import RecoveryCase
+    from aftersales.surveys.recovery import recovery_outcome_record
+
+    answer("a", "A店请求", csat=1)
+    case = RecoveryCase.objects.get()
+    recovery_outcome_record(case=case, by=cast.manager_a, outcome="compensated", note="")
+    client.force_login(cast.specialist_a)
+    # when
+    text = client.get(URL).text
+    # then
+    link = reverse("service:ticket_detail", args=[case.follow_up.number])
+    assert f'<a href="{link}">{case.follow_up.number}</a> · compensated</td>' in text
