@@ -14,7 +14,6 @@ Models are imported inside the functions: `core` must not import the apps built 
 
 from __future__ import annotations
 
-import calendar
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -37,18 +36,6 @@ STORE_HOURS: dict[int, tuple[tuple[time, time], ...]] = {
     **{day: (MORNING, AFTERNOON) for day in range(5)},
     5: (MORNING,),
 }
-
-
-def add_months(day: date, months: int) -> date:
-    """`day` moved by whole months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def coverage_end(starts_on: date, months: int) -> date:
-    """Last covered day of a warranty of `months` from `starts_on` (2026-03-01 + 24 → 2028-02-29)."""
-    return add_months(starts_on, months) - timedelta(days=1)
 
 
 def make_org(code: str = "acme", name: str = "Acme 售后") -> Organisation:
@@ -168,6 +155,7 @@ def make_customer(
     The asset's coverage runs from the purchase date for the product model's policy (24 months)."""
     from aftersales.accounts.models import Role
     from aftersales.customers.models import Asset, Coverage, Customer
+    from aftersales.customers.services import coverage_end
 
     user = make_user(username, Role.CUSTOMER, display_name=name or username)
     customer, _ = Customer.objects.get_or_create(
@@ -191,7 +179,7 @@ def make_customer(
             asset=asset,
             policy=policy,
             starts_on=purchase_date,
-            ends_on=coverage_end(purchase_date, policy.coverage_months),
+            ends_on=coverage_end(starts_on=purchase_date, months=policy.coverage_months),
         )
     return customer
 
@@ -285,8 +273,6 @@ __all__ = [
     "STORE_HOURS",
     "Cast",
     "FrozenClock",
-    "add_months",
-    "coverage_end",
     "make_cast",
     "make_customer",
     "make_fault_category",
