@@ -7,13 +7,14 @@ no internal events, no event payloads.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from aftersales.accounts.models import User
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.service.models import Comment, PartUsage, Ticket, TicketEvent, Visit
 
@@ -157,10 +158,6 @@ TRACKING_LINK_LIFETIME_DAYS = 90
 
 def ticket_by_tracking_token(*, token: str) -> Ticket:
     """The request behind a public tracking link, or 404 (unknown token, or expired)."""
-    from datetime import timedelta
-
-    from aftersales.core import clock
-
     ticket = Ticket.objects.select_related("customer").filter(tracking_token=token).first()
     if ticket is None:
         raise Http404("No such tracking link.")

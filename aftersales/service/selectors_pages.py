@@ -30,13 +30,6 @@ TECHNICIAN_ROLES = (Role.TECHNICIAN, Role.SPECIALIST)
 # --- SLA ---------------------------------------------------------------------------------------------
 
 
-def current_target(ticket: Ticket) -> tuple[str, datetime | None]:
-    """First response until there is one, then resolution (the same rule as the escalation scan)."""
-    if ticket.first_response_at is None:
-        return "response", ticket.response_due_at
-    return "resolution", ticket.resolution_due_at
-
-
 def sla_state(ticket: Ticket) -> str:
     """ok | warning | breached | paused | met: the one rule the badges use (core.templatetags.ui), so
     the manager's lists agree with what every page shows."""

@@ -1,5 +1,7 @@
 """A service request (ticket), its append-only event log, comments and attachments."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -182,6 +184,14 @@ class Ticket(TimeStampedModel):
     @property
     def is_paused(self) -> bool:
         return self.status in PAUSED_STATUSES
+
+    @property
+    def sla_target(self) -> tuple[str, datetime | None]:
+        """The target the ticket races now and its deadline: the first response until there is one,
+        then the resolution. The SLA scan, the countdowns and the queues all follow this one rule."""
+        if self.first_response_at is None:
+            return "response", self.response_due_at
+        return "resolution", self.resolution_due_at
 
 
 class TicketEvent(models.Model):

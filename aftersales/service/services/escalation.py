@@ -16,13 +16,6 @@ from aftersales.service.services.sla import escalation_steps, warning_threshold
 from aftersales.service.services.state import event_record
 
 
-def _target(ticket: Ticket) -> tuple[str, datetime | None]:
-    """The target the ticket is racing now: first response until there is one, then resolution."""
-    if ticket.first_response_at is None:
-        return "response", ticket.response_due_at
-    return "resolution", ticket.resolution_due_at
-
-
 def _escalation_recipients(ticket: Ticket, level: int) -> list[User]:
     if level == 1:
         return [ticket.assignee] if ticket.assignee else list(_store_managers(ticket))
@@ -44,7 +37,7 @@ def sla_scan(*, now: datetime | None = None) -> dict[str, int]:
         .select_related("sla_policy", "store", "assignee")
     )
     for ticket in running.iterator(chunk_size=500):
-        target, due = _target(ticket)
+        target, due = ticket.sla_target
         if due is None or ticket.sla_policy is None:
             continue
         start = ticket.created_at

@@ -4,7 +4,6 @@ from django import template
 from django.utils.translation import gettext
 
 from aftersales.service.forms import error_id
-from aftersales.service.selectors_pages import current_target
 
 register = template.Library()
 
@@ -14,7 +13,7 @@ def sla_target_label(ticket) -> str:
     """Which target the ticket's SLA countdown is about: "first response" or "resolution"."""
     if ticket is None:
         return ""
-    target, _due = current_target(ticket)
+    target, _due = ticket.sla_target
     return {"response": gettext("first response"), "resolution": gettext("resolution")}[target]
 
 
