@@ -187,3 +187,7 @@ if AFTERSALES_ASSIGNMENT_CHOOSER not in {"least_load", "round_robin"}:
 # After a breach, the share of the target that passes before each escalation level
 # (level 1 assignee at the breach, level 2 store manager, level 3 executives).
 AFTERSALES_ESCALATION_STEPS = [0.0, 0.5, 1.0]
+
+# Email in (`aftersales mail ingest` / `mail poll`, see aftersales/service/mail/).
+# A message larger than this is quarantined with its raw bytes, never parsed.
+AFTERSALES_MAIL_MAX_BYTES = env_int("AFTERSALES_MAIL_MAX_BYTES", 25 * 1024 * 1024)

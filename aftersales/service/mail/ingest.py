@@ -7,6 +7,8 @@ Settings (read with defaults, so none is required):
 - `AFTERSALES_MAIL_UNKNOWN_SENDER`: "create" (default) registers a new customer from the sender's
   address and display name; "quarantine" keeps the message for an administrator instead.
 - `AFTERSALES_MAIL_DEFAULT_STORE`: store code for new customers (default: the first store by code).
+- `AFTERSALES_MAIL_MAX_BYTES` (config/settings.py, 25 MiB): a larger message is quarantined with its
+  raw bytes without being parsed.
 - `AFTERSALES_MAIL_LOOP_LIMIT` / `AFTERSALES_MAIL_LOOP_MINUTES`: more than 5 messages from one
   sender in 10 minutes is taken for a mail loop.
 
@@ -63,32 +65,48 @@ class Quarantine(Exception):
 
 
 def mail_ingest(*, raw: bytes) -> IngestResult:
+    """Idempotent by Message-ID (or by a digest of the bytes when there is none): a message seen
+    before, whatever became of it, is a duplicate and changes nothing."""
+    limit = settings.AFTERSALES_MAIL_MAX_BYTES
+    if len(raw) > limit:
+        return _quarantine_unparsed(
+            raw, f"message of {len(raw)} bytes is larger than the limit of {limit} bytes (not parsed)"
+        )
     try:
         mail = parse.parse_mail(raw)
     except parse.MailParseError as exc:
-        return _quarantine(raw, None, str(exc))
-    seen = InboundMessage.objects.filter(message_id=mail.message_id).select_related("ticket").first()
-    if seen is not None:
-        logger.info("mail %s seen before (%s): ignored", mail.message_id, seen.outcome)
-        return IngestResult(
-            outcome=DUPLICATE, message=seen, ticket=seen.ticket, reason="duplicate Message-ID"
-        )
+        return _quarantine_unparsed(raw, str(exc))
+    if (seen := _seen(mail.message_id)) is not None:
+        return seen
     try:
         with transaction.atomic():
             return _process(mail)
     except Quarantine as exc:
         return _quarantine(raw, mail, str(exc))
     except IntegrityError:
-        seen = InboundMessage.objects.filter(message_id=mail.message_id).first()
-        if seen is not None:  # the same message delivered twice at once
-            return IngestResult(
-                outcome=DUPLICATE, message=seen, ticket=seen.ticket, reason="duplicate Message-ID"
-            )
+        if (seen := _seen(mail.message_id)) is not None:  # the same message delivered twice at once
+            return seen
         logger.exception("mail %s failed", mail.message_id)
         return _quarantine(raw, mail, "database error")
     except Exception as exc:  # noqa: BLE001 - never lose a message: keep it for an administrator
         logger.exception("mail %s failed", mail.message_id)
         return _quarantine(raw, mail, f"{type(exc).__name__}: {exc}")
+
+
+def _seen(message_id: str) -> IngestResult | None:
+    seen = InboundMessage.objects.filter(message_id=message_id).select_related("ticket").first()
+    if seen is None:
+        return None
+    logger.info("mail %s seen before (%s): ignored", message_id, seen.outcome)
+    return IngestResult(outcome=DUPLICATE, message=seen, ticket=seen.ticket, reason="duplicate Message-ID")
+
+
+def _quarantine_unparsed(raw: bytes, reason: str) -> IngestResult:
+    """A message that is not parsed (too large, or unreadable) is kept with what its headers say."""
+    headers = parse.best_effort_headers(raw)
+    if (seen := _seen(headers["Message-ID"])) is not None:
+        return seen
+    return _quarantine(raw, None, reason, headers=headers)
 
 
 def _record(mail: parse.ParsedMail, *, outcome: str, ticket: Ticket | None = None, reason: str = ""):
@@ -105,12 +123,17 @@ def _record(mail: parse.ParsedMail, *, outcome: str, ticket: Ticket | None = Non
     )
 
 
-def _quarantine(raw: bytes, mail: parse.ParsedMail | None, reason: str) -> IngestResult:
+def _quarantine(
+    raw: bytes, mail: parse.ParsedMail | None, reason: str, *, headers: dict[str, str] | None = None
+) -> IngestResult:
     if mail is not None:
         message_id, sender, subject = mail.message_id, mail.from_address, mail.subject
     else:
-        found = parse.best_effort_headers(raw)
-        message_id, sender, subject = found["Message-ID"], found.get("From", ""), found.get("Subject", "")
+        message_id, sender, subject = (
+            headers["Message-ID"],
+            headers.get("From", ""),
+            headers.get("Subject", ""),
+        )
     if InboundMessage.objects.filter(message_id=message_id).exists():
         message_id = parse.raw_message_id(raw + secrets.token_bytes(8))
     message = InboundMessage.objects.create(

@@ -27,6 +27,8 @@ AUTO_PRECEDENCE = {"bulk", "auto_reply", "junk", "list"}
 OWN_HEADER = "X-Aftersales-Ticket"
 TICKET_NUMBER = re.compile(r"\[(SR\d{4}-\d{6})\]")
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+HEADER_END = re.compile(rb"\r?\n\r?\n")
+HEADER_READ_LIMIT = 64 * 1024
 BOUNCE_SENDERS = {"mailer-daemon", "postmaster"}
 # Out-of-office replies from Chinese webmail often carry no header at all, only the subject prefix.
 AUTO_SUBJECT = re.compile(
@@ -84,9 +86,11 @@ def raw_message_id(raw: bytes) -> str:
 
 
 def best_effort_headers(raw: bytes) -> dict[str, str]:
-    """Message-ID, From and Subject of a message that failed to parse, for the quarantine row."""
+    """Message-ID, From and Subject of a message that is not parsed (unreadable, or too large), for
+    the quarantine row. Only the header block is read, up to its first 64 KiB."""
+    head = HEADER_END.split(raw[:HEADER_READ_LIMIT], maxsplit=1)[0]
     try:
-        msg = email.message_from_bytes(raw, policy=policy.compat32)
+        msg = email.message_from_bytes(head, policy=policy.compat32)
         found = {name: str(msg.get(name, "") or "") for name in ("Message-ID", "From", "Subject")}
     except Exception:  # noqa: BLE001 - anything: the quarantine row must still be written
         found = {}

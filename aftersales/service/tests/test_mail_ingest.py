@@ -293,3 +293,53 @@ def test_a_reply_is_stored_without_the_quoted_original(cast, request_by_mail):
     body = "已经换了插座，还是不转。\n\n在 2026年3月2日 10:00，Acme 售后 写道：\n> 请检查电源"
     mail_ingest(raw=mail(subject=f"Re: [{ticket.number}]", body=body, message_id="<q@x>"))
     assert Comment.objects.get(ticket=ticket).body == "已经换了插座，还是不转。"
+
+
+def test_a_message_over_the_size_limit_is_quarantined_unparsed_with_its_bytes(cast, settings, monkeypatch):
+    # given a limit of 2,000 bytes and a message of a few hundred bytes more
+    settings.AFTERSALES_MAIL_MAX_BYTES = 2000
+    raw = mail(
+        sender=cast.customer_a.email,
+        subject="photos",
+        message_id="<big@mail.example.com>",
+        attachments=[("a.png", PNG + b"\x01" * 1500, ("image", "png"))],
+    )
+    assert 2000 < len(raw) < 3000
+    monkeypatch.setattr(ingest.parse, "parse_mail", None)  # it must not even be parsed
+    # when
+    result = mail_ingest(raw=raw)
+    # then it is kept for an administrator, with what its headers say and every byte
+    assert result.outcome == "quarantined"
+    assert result.reason == f"message of {len(raw)} bytes is larger than the limit of 2000 bytes (not parsed)"
+    row = InboundMessage.objects.get()
+    assert (row.message_id, row.from_address, row.subject, bytes(row.raw)) == (
+        "<big@mail.example.com>",
+        cast.customer_a.email,
+        "photos",
+        raw,
+    )
+    assert not Ticket.objects.exists()
+    # and delivered again (an MTA retry, an IMAP re-fetch), it is a duplicate, not a second row
+    assert mail_ingest(raw=raw).outcome == "duplicate"
+    assert InboundMessage.objects.count() == 1
+
+
+def test_a_message_at_the_size_limit_is_processed(cast, settings):
+    raw = mail(sender=cast.customer_a.email)
+    settings.AFTERSALES_MAIL_MAX_BYTES = len(raw)
+    assert mail_ingest(raw=raw).outcome == "created"
+
+
+def test_an_unreadable_message_delivered_twice_is_quarantined_once(cast):
+    raw = b"Subject: no sender\r\nMessage-ID: <twice@x>\r\n\r\nbody\r\n"
+    assert [mail_ingest(raw=raw).outcome for _ in range(2)] == ["quarantined", "duplicate"]
+    assert InboundMessage.objects.count() == 1
+
+
+def test_command_quarantines_an_oversized_message(cast, settings):
+    settings.AFTERSALES_MAIL_MAX_BYTES = 100
+    raw = mail()
+    assert run_command(raw) == (
+        f"quarantined (message of {len(raw)} bytes is larger than the limit of 100 bytes (not parsed))\n"
+    )
+    assert bytes(InboundMessage.objects.get().raw) == raw
