@@ -177,6 +177,7 @@ LOGGING = {
 
 # Product settings
 AFTERSALES_REOPEN_WINDOW_DAYS = env_int("AFTERSALES_REOPEN_WINDOW_DAYS", 30)
+AFTERSALES_SURVEY_REMINDER_DAYS = env_int("AFTERSALES_SURVEY_REMINDER_DAYS", 3)
 AFTERSALES_SLA_WARNING_SHARE = env_int("AFTERSALES_SLA_WARNING_PERCENT", 75) / 100
 # How a new request's specialist is chosen among those who may take it: "least_load" or "round_robin".
 AFTERSALES_ASSIGNMENT_CHOOSER = env_str("AFTERSALES_ASSIGNMENT_CHOOSER", "least_load")

@@ -4,6 +4,7 @@ A template is never edited in place once used: a change is a new row with the sa
 `version`, and only one version of a code is active. An invitation and its response keep the version
 they were sent and answered with, so old answers stay readable against the wording they had."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
@@ -103,6 +104,38 @@ class SurveyInvitation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.template}"
+
+
+class SurveyLink(TimeStampedModel):
+    """A further token for an invitation, issued after the first one was mailed: the reminder mail, or a
+    link staff show on the spot as a QR code or copy into SMS/WeChat. The plain token is only known when
+    it is issued, so each showing is a new token; only its SHA-256 digest is stored. Every token of an
+    invitation opens it until it is answered or expires; the invitation is still answered once."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("reminder email")
+        QR = "qr", _("QR code")
+        COPY = "copy", _("copied link")
+
+    invitation = models.ForeignKey(SurveyInvitation, on_delete=models.CASCADE, related_name="links")
+    token_digest = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("survey link")
+        verbose_name_plural = _("survey links")
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id} {self.channel}"
 
 
 class SurveyResponse(TimeStampedModel):

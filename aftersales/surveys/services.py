@@ -25,6 +25,7 @@ from aftersales.surveys.models import (
     SurveyAnswer,
     SurveyInvitation,
     SurveyItem,
+    SurveyLink,
     SurveyResponse,
     SurveyTemplate,
 )
@@ -62,6 +63,10 @@ def delay_hours() -> float:
     return float(getattr(settings, "AFTERSALES_SURVEY_DELAY_HOURS", 2))
 
 
+def reminder_days() -> float:
+    return float(getattr(settings, "AFTERSALES_SURVEY_REMINDER_DAYS", 3))
+
+
 def lookback_days() -> int:
     """How far back the dispatch looks for resolved requests: switching surveys on must not mail every
     customer whose request was resolved years ago."""
@@ -85,6 +90,22 @@ def _invitation_mail(*, ticket: Ticket, token: str, expires_at: datetime) -> Non
             "expires": expires_at.date().isoformat(),
         }
     _send_after_commit(to=[email], subject=subject, body=body)
+
+
+def _reminder_mail(*, ticket: Ticket, token: str, expires_at: datetime) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[%(number)s] A reminder: how did we do?") % {"number": ticket.number}
+        body = _(
+            "A few days ago we asked how your service request %(number)s at %(store)s went. If you have "
+            "two minutes, your answer helps us improve; this is the only reminder.\n\n%(url)s\n\n"
+            "The link works until %(expires)s.\n"
+        ) % {
+            "number": ticket.number,
+            "store": ticket.store.name,
+            "url": survey_url(token),
+            "expires": expires_at.date().isoformat(),
+        }
+    _send_after_commit(to=[ticket.customer.email], subject=subject, body=body)
 
 
 def survey_invite(*, ticket: Ticket, template: SurveyTemplate) -> tuple[SurveyInvitation, str]:
@@ -214,15 +235,60 @@ def survey_invitations_dispatch(*, now: datetime | None = None) -> dict[str, int
     return {"invited": invited, "failed": failed} if failed else {"invited": invited}
 
 
+def survey_reminders_send(*, now: datetime | None = None) -> int:
+    """Mail the one reminder of every invitation mailed at least AFTERSALES_SURVEY_REMINDER_DAYS ago that
+    is neither answered, expired nor reminded yet; return how many went out.
+
+    The plain token of the first mail is not stored, so the reminder carries a new token of the same
+    invitation (a `SurveyLink` of channel email). Each invitation is claimed by compare-and-set on
+    `reminded_at` in the same transaction as its link and mail: run twice, or by two workers at once,
+    it still mails once; never after an answer or the expiry."""
+    now = now or clock.now()
+    due = SurveyInvitation.objects.filter(
+        sent_at__lte=now - timedelta(days=reminder_days()),
+        reminded_at__isnull=True,
+        answered_at__isnull=True,
+        expires_at__gt=now,
+    ).exclude(ticket__customer__email="")
+    reminded = 0
+    for invitation in due.select_related("ticket__customer", "ticket__store").order_by("pk"):
+        token = secrets.token_urlsafe(32)
+        with transaction.atomic():
+            claimed = SurveyInvitation.objects.filter(
+                pk=invitation.pk, reminded_at__isnull=True, answered_at__isnull=True
+            ).update(reminded_at=now, updated_at=now)
+            if not claimed:
+                continue  # answered or reminded since the list was read
+            SurveyLink.objects.create(
+                invitation=invitation, token_digest=token_digest(token), channel=SurveyLink.Channel.EMAIL
+            )
+            _reminder_mail(ticket=invitation.ticket, token=token, expires_at=invitation.expires_at)
+        reminded += 1
+    return reminded
+
+
+def survey_dispatch(*, now: datetime | None = None) -> dict[str, int]:
+    """The periodic job: new invitations, then the due reminders."""
+    now = now or clock.now()
+    return {**survey_invitations_dispatch(now=now), "reminded": survey_reminders_send(now=now)}
+
+
+def _invitation_by_token(token: str) -> SurveyInvitation | None:
+    """The invitation whose first (mailed) token or any later link is `token`: two indexed lookups at
+    most, the second only for a token that is not the invitation's own."""
+    digest = token_digest(token or "")
+    invitations = SurveyInvitation.objects.select_related("template", "ticket", "ticket__store")
+    invitation = invitations.filter(token_digest=digest).first()
+    if invitation is None:
+        invitation = invitations.filter(links__token_digest=digest).first()
+    return invitation
+
+
 def invitation_for_token(token: str, *, now: datetime | None = None) -> SurveyInvitation:
     """The invitation behind a link, for showing its form; reads only.
 
     Raises SurveyNotFound for an unknown token, SurveyGone when answered or expired."""
-    invitation = (
-        SurveyInvitation.objects.select_related("template", "ticket", "ticket__store")
-        .filter(token_digest=token_digest(token or ""))
-        .first()
-    )
+    invitation = _invitation_by_token(token)
     if invitation is None:
         raise SurveyNotFound(_("This survey link is not valid. Check that you copied the whole link."))
     _require_open(invitation, now=now or clock.now())

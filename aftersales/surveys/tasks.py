@@ -5,6 +5,6 @@ from django_tasks import task
 
 @task()
 def survey_dispatch_task() -> dict:
-    from aftersales.surveys.services import survey_invitations_dispatch
+    from aftersales.surveys.services import survey_dispatch
 
-    return survey_invitations_dispatch()
+    return survey_dispatch()

@@ -346,7 +346,7 @@ def test_the_dispatch_task_runs_the_dispatch(resolved_ticket, transactional, fro
     # when
     result = survey_dispatch_task.enqueue()
     # then
-    assert result.return_value == {"invited": 1}
+    assert result.return_value == {"invited": 1, "reminded": 0}
     assert SurveyInvitation.objects.count() == 1
 
 
