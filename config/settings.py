@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "aftersales.service",
     "aftersales.surveys",
     "aftersales.integrations",
+    "aftersales.kpi",
     "aftersales.api",
 ]
 

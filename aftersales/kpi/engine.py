@@ -1,0 +1,388 @@
+"""The KPI engine: the values of some KPIs, per period and breakdown key, in one SQL query per dataset.
+
+    result = kpi_values(codes=["csat_t2b", "mttr_h"], start=date(2026, 1, 1), end=date(2026, 7, 1),
+                        grain=Grain.MONTH, breakdown="store", user=request.user)
+    result.cell("csat_t2b", date(2026, 3, 1), "store-a").value     # 0.93, or None for "no value"
+
+How it works (ADR 0005):
+1. The KPIs asked for, plus the KPIs their expressions read, give a set of measures; measures are grouped
+   by dataset.
+2. For each dataset, one query: the rows the user may see, in the half-open range [start, end) of the
+   organisation's time zone, grouped by (period, breakdown key) with one conditional aggregate per
+   measure — UNION ALL the same grouped by period alone, which is the "all" row. The "all" row is thus a
+   ratio of sums (and a true percentile), never a mean of the keys' ratios.
+3. Each KPI cell is computed from its measures' values at the same (period, key): a ratio with a zero
+   denominator has no value (None, shown "—"), never 0.
+Records whose look-ahead window has not elapsed at `clock.now()` are left out by the measure's Censor.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Aggregate, CharField, Count, DateField, FloatField, Q, QuerySet, Sum, Value
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    TruncDay,
+    TruncMonth,
+    TruncQuarter,
+    TruncWeek,
+    TruncYear,
+)
+from django.utils.translation import gettext as _
+
+from aftersales.core import clock
+from aftersales.core.errors import ApplicationError
+from aftersales.kpi.catalogue import CATALOGUE
+from aftersales.kpi.semantic import Aggregation, Dataset, Grain, Kpi, Measure
+from aftersales.service.models import Ticket
+
+TRUNC = {
+    Grain.DAY: TruncDay,
+    Grain.WEEK: TruncWeek,
+    Grain.MONTH: TruncMonth,
+    Grain.QUARTER: TruncQuarter,
+    Grain.YEAR: TruncYear,
+}
+MAX_PERIODS = 400  # a day grain over a year and a bit; beyond that the table is unreadable anyway
+
+
+def organisation_zone() -> ZoneInfo:
+    """Periods are cut in one zone for the whole organisation (kpi-definitions §0.1)."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+# --- percentiles on both backends -----------------------------------------------------------------------
+
+
+def interpolated_percentile(values: list[float], fraction: float) -> float | None:
+    """PostgreSQL's percentile_cont, operation for operation (so both backends give the same bits):
+    the value at position fraction × (n − 1) of the sorted values, linearly interpolated."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    lower, upper = int(position // 1), -int(-position // 1)
+    if lower == upper:
+        return float(ordered[lower])
+    low, high = float(ordered[lower]), float(ordered[upper])
+    return low + (high - low) * (position - lower)
+
+
+class SqlitePercentile:
+    """The SQLite aggregate `kpi_percentile(value, fraction)`, registered on each connection by
+    `KpiConfig.ready`."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.fraction = 0.5
+
+    def step(self, value, fraction) -> None:
+        if value is not None:
+            self.values.append(value)
+            self.fraction = fraction
+
+    def finalize(self) -> float | None:
+        return interpolated_percentile(self.values, self.fraction)
+
+
+class Percentile(Aggregate):
+    """The continuous percentile of an expression: percentile_cont on PostgreSQL, kpi_percentile on
+    SQLite. Works with `filter=` like every aggregate."""
+
+    function = "percentile_cont"
+    name = "Percentile"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float, **extra):
+        if not 0 < fraction < 1:
+            raise ValueError(f"a percentile is a fraction between 0 and 1, not {fraction}")
+        super().__init__(Cast(expression, FloatField()), fraction=repr(float(fraction)), **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sqlite = self.copy()
+        sqlite.function = "kpi_percentile"
+        sqlite.template = "%(function)s(%(expressions)s, %(fraction)s)"
+        return sqlite.as_sql(compiler, connection, **extra_context)
+
+
+# --- results --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One KPI in one period for one breakdown key (None: all keys together)."""
+
+    kpi: str
+    period: date
+    key: str | None
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    n: int = 0
+
+
+@dataclass(frozen=True)
+class MeasureValue:
+    value: float | None  # the count, sum, mean or percentile
+    total: float  # count or sum (for a mean: the sum), the part a ratio reads
+    n: int  # observations
+
+
+def _nothing(measure: Measure) -> MeasureValue:
+    """A measure over no rows: a count or sum of nothing is 0, a mean or percentile of nothing is none."""
+    empty = measure.aggregation in (Aggregation.COUNT, Aggregation.COUNT_DISTINCT, Aggregation.SUM)
+    return MeasureValue(value=0 if empty else None, total=0, n=0)
+
+
+@dataclass
+class KpiValues:
+    kpis: list[Kpi]  # the KPIs asked for, in the order asked
+    periods: list[date]  # every period of the range, empty ones included
+    keys: list[str]  # the breakdown keys found (empty without a breakdown)
+    breakdown: str | None
+    grain: Grain
+    cells: dict[tuple[str, date, str | None], Cell]
+
+    def cell(self, code: str, period: date, key: str | None = None) -> Cell:
+        return self.cells[(code, period, key)]
+
+
+# --- the computation ------------------------------------------------------------------------------------
+
+
+def kpi_values(
+    *,
+    codes: list[str],
+    start: date,
+    end: date,
+    grain: Grain | str = Grain.MONTH,
+    breakdown: str | None = None,
+    user,
+    stores=None,
+    now: datetime | None = None,
+) -> KpiValues:
+    """The values of the KPIs `codes` for each `grain` period of [start, end) (dates in the organisation's
+    time zone), per `breakdown` key and for all keys, over what `user` may see (and, when given, only
+    `stores`). Bad input raises ApplicationError naming the parameter."""
+    kpis, grain = _validated(codes, start, end, grain, breakdown)
+    now = now or clock.now()
+    needed = CATALOGUE.closure([kpi.code for kpi in kpis])
+    by_dataset: dict[Dataset, list[Measure]] = defaultdict(list)
+    for kpi in needed:
+        for measure in kpi.measures:
+            if measure not in by_dataset[measure.dataset]:
+                by_dataset[measure.dataset].append(measure)
+    measured: dict[tuple[str, str, date, str | None], MeasureValue] = {}
+    keys: set[str] = set()
+    for dataset, measures in by_dataset.items():
+        for (period, key), values in _query(
+            dataset,
+            measures,
+            start=start,
+            end=end,
+            grain=grain,
+            breakdown=breakdown,
+            user=user,
+            stores=stores,
+            now=now,
+        ).items():
+            if key is not None:
+                keys.add(key)
+            for code, value in values.items():
+                measured[(dataset.code, code, period, key)] = value
+    periods = period_starts(start, end, grain)
+    cells: dict[tuple[str, date, str | None], Cell] = {}
+    for period in periods:
+        for key in [*sorted(keys), None]:
+            for kpi in needed:
+                cells[(kpi.code, period, key)] = _cell(kpi, period, key, measured, cells)
+    return KpiValues(
+        kpis=kpis, periods=periods, keys=sorted(keys), breakdown=breakdown, grain=grain, cells=cells
+    )
+
+
+def _validated(codes, start, end, grain, breakdown) -> tuple[list[Kpi], Grain]:
+    if not codes:
+        raise ApplicationError(_("Name at least one KPI code."), field="codes")
+    unknown = [code for code in codes if CATALOGUE.get(code) is None]
+    if unknown:
+        raise ApplicationError(
+            _("Unknown KPI code(s): %(codes)s.") % {"codes": ", ".join(unknown)}, field="codes"
+        )
+    if start >= end:
+        raise ApplicationError(
+            _("The period must end after it starts (start %(start)s, end %(end)s).")
+            % {"start": start.isoformat(), "end": end.isoformat()},
+            field="end",
+        )
+    try:
+        grain = Grain(grain)
+    except ValueError:
+        raise ApplicationError(
+            _("Unknown grain '%(grain)s': use one of %(grains)s.")
+            % {"grain": grain, "grains": ", ".join(Grain)},
+            field="grain",
+        ) from None
+    if len(period_starts(start, end, grain)) > MAX_PERIODS:
+        raise ApplicationError(
+            _("More than %(max)s periods: choose a coarser grain or a shorter range.") % {"max": MAX_PERIODS},
+            field="grain",
+        )
+    kpis = [CATALOGUE.by_code[code] for code in dict.fromkeys(codes)]
+    if breakdown:
+        datasets = {m.dataset for kpi in CATALOGUE.closure(codes) for m in kpi.measures}
+        if not all(breakdown in dataset.dimensions for dataset in datasets):
+            supported = sorted(set.intersection(*(set(d.dimensions) for d in datasets)))
+            raise ApplicationError(
+                _("These KPIs cannot be broken down by '%(breakdown)s'; choose one of %(supported)s.")
+                % {"breakdown": breakdown, "supported": ", ".join(supported)},
+                field="breakdown",
+            )
+    return kpis, grain
+
+
+def period_starts(start: date, end: date, grain: Grain) -> list[date]:
+    """The first day of every `grain` period that overlaps [start, end)."""
+    first = _period_start(start, grain)
+    starts = []
+    current = first
+    while current < end:
+        starts.append(current)
+        current = _next_period(current, grain)
+        if len(starts) > MAX_PERIODS:
+            break
+    return starts
+
+
+def _period_start(day: date, grain: Grain) -> date:
+    if grain == Grain.DAY:
+        return day
+    if grain == Grain.WEEK:
+        return day - timedelta(days=day.weekday())
+    if grain == Grain.MONTH:
+        return day.replace(day=1)
+    if grain == Grain.QUARTER:
+        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return date(day.year, 1, 1)
+
+
+def _next_period(first: date, grain: Grain) -> date:
+    if grain == Grain.DAY:
+        return first + timedelta(days=1)
+    if grain == Grain.WEEK:
+        return first + timedelta(days=7)
+    months = {Grain.MONTH: 1, Grain.QUARTER: 3, Grain.YEAR: 12}[grain]
+    month = first.month - 1 + months
+    return date(first.year + month // 12, month % 12 + 1, 1)
+
+
+def _scoped(dataset: Dataset, user, stores) -> QuerySet:
+    """The dataset's rows whose service request `user` may see (ADR 0003), optionally in `stores` only."""
+    visible = Ticket.objects.visible_to(user)
+    if stores is not None:
+        visible = visible.filter(store__in=stores)
+    if not dataset.ticket_path:
+        return visible
+    rows = apps.get_model(dataset.model).objects.all()
+    if user.is_staff_member and user.sees_all_stores and stores is None:
+        return rows  # the sub-select would name every request
+    return rows.filter(**{f"{dataset.ticket_path}__in": visible.values("pk")})
+
+
+def _aggregates(measure: Measure, now: datetime) -> dict[str, Aggregate]:
+    """The SQL aggregates of a measure, named after it."""
+    condition = measure.filter
+    if measure.censor is not None:
+        censor = measure.censor
+        elapsed = Q(**{f"{censor.window_from}__lte": now - censor.length})
+        if censor.known is not None:
+            elapsed |= censor.known
+        condition = elapsed if condition is None else condition & elapsed
+    name, field = f"m_{measure.code}", measure.field
+    match measure.aggregation:
+        case Aggregation.COUNT:
+            return {name: Count(field, filter=condition)}
+        case Aggregation.COUNT_DISTINCT:
+            return {name: Count(field, filter=condition, distinct=True)}
+        case Aggregation.SUM | Aggregation.AVG:
+            return {name: Sum(field, filter=condition), f"{name}_n": Count(field, filter=condition)}
+        case Aggregation.PERCENTILE:
+            return {
+                name: Percentile(field, measure.percentile, filter=condition),
+                f"{name}_n": Count(field, filter=condition),
+            }
+    raise AssertionError(measure.aggregation)
+
+
+def _measure_value(measure: Measure, row: dict) -> MeasureValue:
+    name = f"m_{measure.code}"
+    if measure.aggregation in (Aggregation.COUNT, Aggregation.COUNT_DISTINCT):
+        return MeasureValue(value=row[name], total=row[name], n=row[name])
+    n, result = row[f"{name}_n"], row[name]
+    if measure.aggregation == Aggregation.SUM:
+        return MeasureValue(value=result or 0, total=result or 0, n=n)
+    if measure.aggregation == Aggregation.AVG:
+        return MeasureValue(value=result / n if n else None, total=result or 0, n=n)
+    return MeasureValue(value=result, total=0, n=n)
+
+
+def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now):
+    """One SQL query: the measures of one dataset per (period, key) and per period for all keys."""
+    zone = organisation_zone()
+    since = datetime.combine(start, time(0), tzinfo=zone)
+    until = datetime.combine(end, time(0), tzinfo=zone)
+    when = dataset.time_field
+    rows = (
+        _scoped(dataset, user, stores)
+        .filter(**{f"{when}__gte": since, f"{when}__lt": until})
+        .annotate(kpi_period=TRUNC[grain](when, output_field=DateField(), tzinfo=zone))
+    )
+    aggregates = {}
+    for measure in measures:
+        aggregates.update(_aggregates(measure, now))
+
+    def grouped(key):
+        return rows.annotate(kpi_key=key).values("kpi_period", "kpi_key").annotate(**aggregates).order_by()
+
+    all_keys = grouped(Value(None, output_field=CharField()))
+    if breakdown is None:
+        query = all_keys
+    else:
+        # An empty dimension (no assignee, no product) is the key "", so that None means all keys.
+        key = Coalesce(Cast(dataset.dimensions[breakdown], CharField()), Value(""))
+        query = grouped(key).union(all_keys, all=True)
+    return {
+        (row["kpi_period"], row["kpi_key"]): {
+            measure.code: _measure_value(measure, row) for measure in measures
+        }
+        for row in query
+    }
+
+
+def _cell(kpi: Kpi, period: date, key, measured, cells) -> Cell:
+    def value_of(measure: Measure) -> MeasureValue:
+        return measured.get((measure.dataset.code, measure.code, period, key)) or _nothing(measure)
+
+    if kpi.kind == "expression":
+        inputs = [cells[(code, period, key)] for code in kpi.inputs]
+        if any(cell.value is None for cell in inputs):
+            return Cell(kpi.code, period, key, None, n=inputs[0].n)
+        value = kpi.expression({cell.kpi: cell.value for cell in inputs})
+        return Cell(kpi.code, period, key, value, n=inputs[0].n)
+    if kpi.kind == "ratio":
+        numerator, denominator = value_of(kpi.numerator), value_of(kpi.denominator)
+        value = numerator.total / denominator.total * kpi.scale if denominator.total else None
+        return Cell(kpi.code, period, key, value, numerator.total, denominator.total, denominator.n)
+    measure = value_of(kpi.measure)
+    value = None if measure.value is None else measure.value * kpi.scale
+    if kpi.measure.aggregation == Aggregation.AVG:
+        return Cell(kpi.code, period, key, value, measure.total, measure.n, measure.n)
+    return Cell(kpi.code, period, key, value, n=measure.n)

@@ -1,0 +1,158 @@
+"""The semantic layer: what a KPI is, declared, not computed (DESIGN §6, ADR 0005).
+
+* A **Dataset** is one model read by one attribution timestamp (the timestamp that places a record in a
+  period, kpi-definitions §0.2), with the ORM paths of its breakdown dimensions and the path to the
+  service request its rows belong to (for scoping, ADR 0003). The same model may back several datasets
+  (requests by registration time, requests by resolution time): a GROUP BY buckets by one timestamp.
+* A **Measure** is one aggregate over a dataset (count, sum, avg, percentile), with an optional filter and
+  an optional right-censoring rule (§0.6).
+* A **Kpi** is a ratio of two measures, a single measure, or an expression over other KPIs, with the
+  names, formula, unit, direction and default target people read on the catalogue page.
+
+The engine (`kpi.engine`) turns these into SQL; the registry is `kpi.catalogue`; `kpi.checks` validates
+both at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+
+from django.db.models import Expression, Q
+
+
+class Grain(StrEnum):
+    DAY = "day"
+    WEEK = "week"  # ISO weeks, starting on Monday
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+class Aggregation(StrEnum):
+    COUNT = "count"
+    COUNT_DISTINCT = "count_distinct"
+    SUM = "sum"
+    AVG = "avg"
+    PERCENTILE = "percentile"
+
+
+class Unit(StrEnum):
+    PERCENT = "%"  # stored as a fraction 0–1, shown ×100 (§0.8)
+    POINTS = "points"  # NPS −100…+100, indices 0–100
+    SCORE = "score"  # a mean on the survey item's own scale
+    HOURS = "h"
+    MINUTES = "min"
+    COUNT = "count"
+
+
+class Direction(StrEnum):
+    HIGHER = "higher_better"
+    LOWER = "lower_better"
+    BAND = "target_band"
+
+
+class Family(StrEnum):
+    SURVEY = "survey"
+    SERVICE = "service"
+    CRM = "crm"
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per definition
+class Dataset:
+    code: str
+    model: str  # "app_label.ModelName"
+    time_field: str  # the attribution timestamp, a DateTimeField
+    ticket_path: str  # ORM path from a row to its service request; "" when the row is the request
+    dimensions: Mapping[str, str]  # breakdown dimension -> ORM path of its key
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Censor:
+    """Right-censoring (§0.6): a record counts only once its outcome is known at "now", i.e. when
+    `window_from + length <= now`, or earlier when `known` already holds (an answered request is known
+    to have met or missed its 24 hours before the 24 hours are over)."""
+
+    window_from: str
+    length: timedelta = timedelta(0)
+    known: Q | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Measure:
+    code: str  # unique within its dataset; the SQL column names derive from it
+    dataset: Dataset
+    aggregation: Aggregation
+    field: str | Expression = "pk"  # what is counted, summed, averaged or ranked
+    filter: Q | None = None
+    percentile: float | None = None  # 0 < p < 1, for PERCENTILE
+    censor: Censor | None = None
+
+
+@dataclass(frozen=True)
+class Kpi:
+    code: str
+    name_zh: str
+    name_en: str
+    family: Family
+    reference: str  # "kpi-definitions §2.4"
+    formula: str
+    unit: Unit
+    direction: Direction
+    numerator: Measure | None = None  # ratio: numerator / denominator
+    denominator: Measure | None = None
+    measure: Measure | None = None  # single: the measure's value
+    inputs: tuple[str, ...] = ()  # expression: codes of the KPIs it reads ...
+    expression: Callable[[Mapping[str, float]], float] | None = None  # ... and how
+    scale: float = 1.0  # the value is multiplied by it (minutes -> hours: 1/60; NPS: 100)
+    variant: str = ""  # which formula variant is the default, and why
+    target: float | None = None  # in the stored unit (a fraction for %)
+    warning: float | None = None  # amber from here to the target
+    band: tuple[float, float] | None = None  # for Direction.BAND: the acceptable range
+    min_n: int | None = None  # fewer observations than this: flagged as a small sample (§0.5)
+
+    @property
+    def kind(self) -> str:
+        if self.inputs:
+            return "expression"
+        if self.numerator is not None:
+            return "ratio"
+        return "single"
+
+    @property
+    def measures(self) -> tuple[Measure, ...]:
+        return tuple(m for m in (self.numerator, self.denominator, self.measure) if m is not None)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The registry: every KPI in a readable order, looked up by code."""
+
+    kpis: tuple[Kpi, ...]
+    by_code: dict[str, Kpi] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_code", {kpi.code: kpi for kpi in self.kpis})
+
+    def __iter__(self):
+        return iter(self.kpis)
+
+    def get(self, code: str) -> Kpi | None:
+        return self.by_code.get(code)
+
+    def closure(self, codes: list[str]) -> list[Kpi]:
+        """The KPIs named and, for expressions, the KPIs they read (inputs first)."""
+        ordered: dict[str, Kpi] = {}
+
+        def visit(code: str) -> None:
+            kpi = self.by_code[code]
+            for name in kpi.inputs:
+                visit(name)
+            ordered.setdefault(code, kpi)
+
+        for code in codes:
+            visit(code)
+        return list(ordered.values())
