@@ -189,6 +189,17 @@ if AFTERSALES_ASSIGNMENT_CHOOSER not in {"least_load", "round_robin"}:
 # After a breach, the share of the target that passes before each escalation level
 # (level 1 assignee at the breach, level 2 store manager, level 3 executives).
 AFTERSALES_ESCALATION_STEPS = [0.0, 0.5, 1.0]
+# Complaints: hours (wall-clock) within which someone must answer the customer of a complaint, by
+# severity (1 = critical), before it escalates to the store manager; a critical complaint still
+# unresolved after AFTERSALES_COMPLAINT_EXECUTIVE_HOURS goes to the executives; closure is due
+# AFTERSALES_COMPLAINT_CLOSURE_DAYS after opening.
+AFTERSALES_COMPLAINT_ACKNOWLEDGE_HOURS = {
+    1: env_int("AFTERSALES_COMPLAINT_HOURS_SEVERITY_1", 2),
+    2: env_int("AFTERSALES_COMPLAINT_HOURS_SEVERITY_2", 8),
+    3: env_int("AFTERSALES_COMPLAINT_HOURS_SEVERITY_3", 24),
+}
+AFTERSALES_COMPLAINT_EXECUTIVE_HOURS = env_int("AFTERSALES_COMPLAINT_EXECUTIVE_HOURS", 24)
+AFTERSALES_COMPLAINT_CLOSURE_DAYS = env_int("AFTERSALES_COMPLAINT_CLOSURE_DAYS", 14)
 
 # Email in (`aftersales mail ingest` / `mail poll`, see aftersales/service/mail/).
 # A message larger than this is quarantined with its raw bytes, never parsed.

@@ -30,6 +30,9 @@ JOBS: list[PeriodicJob] = [
     PeriodicJob("sla-scan", timedelta(minutes=1), "aftersales.service.tasks.sla_scan_task"),
     PeriodicJob("survey-dispatch", timedelta(minutes=10), "aftersales.surveys.tasks.survey_dispatch_task"),
     PeriodicJob("webhooks", timedelta(minutes=1), "aftersales.integrations.tasks.webhooks_task"),
+    PeriodicJob(
+        "complaint-escalation", timedelta(minutes=1), "aftersales.service.tasks.complaint_escalation_task"
+    ),
 ]
 
 # Paths already reported as broken, so a worker looping every few seconds logs each one once.

@@ -55,12 +55,19 @@ def request_part(ticket) -> dict:
 
 
 def event_payload(event, name: str) -> dict:
-    return {
+    payload = {
         "event": name,
         "event_id": event.pk,
         "occurred_at": event.created_at.isoformat(),
         "request": request_part(event.ticket),
     }
+    if name == "complaint.opened":
+        from aftersales.service.models import Complaint
+
+        complaint = Complaint.objects.filter(ticket_id=event.ticket_id).first()
+        if complaint is not None:
+            payload["complaint"] = {"severity": complaint.severity, "source": complaint.source}
+    return payload
 
 
 def survey_payload(response) -> dict:

@@ -6,7 +6,8 @@ the admin only lets an administrator correct descriptive fields."""
 from django.contrib import admin
 
 from aftersales.service import admin_mail  # noqa: F401 - registers the inbound email admin
-from aftersales.service.models import PartUsage, SlaPolicy, Ticket, TicketEvent, Visit
+from aftersales.service.models import Complaint, PartUsage, SlaPolicy, Ticket, TicketEvent, Visit
+from aftersales.service.models.tickets import Kind
 
 
 @admin.register(SlaPolicy)
@@ -43,6 +44,34 @@ class TicketEventInline(admin.TabularInline):
         return False
 
 
+class ComplaintInline(admin.StackedInline):
+    """Read-only: severity, root cause and corrective measure change through the complaint service
+    (which records the change and moves the escalation deadlines)."""
+
+    model = Complaint
+    can_delete = False
+    fields = [
+        "severity",
+        "source",
+        "root_cause",
+        "corrective_measure",
+        "opened_at",
+        "acknowledge_due_at",
+        "executive_due_at",
+        "escalation_level",
+        "due_at",
+        "closed_at",
+        "closed_within_due",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 TICKET_EDITABLE = ["subject", "description", "fault_category"]
 
 
@@ -55,6 +84,11 @@ class TicketAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [TicketEventInline]
     exclude = ["tracking_token"]
+
+    def get_inlines(self, request, obj=None):
+        if obj is not None and obj.kind == Kind.COMPLAINT:
+            return [ComplaintInline, TicketEventInline]
+        return self.inlines
 
     def get_readonly_fields(self, request, obj=None):
         return [

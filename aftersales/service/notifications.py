@@ -2,6 +2,7 @@
 mail anyone), through a background task so a slow mail server never holds up a page."""
 
 from email.utils import parseaddr
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -130,6 +131,30 @@ def sla_alert(*, ticket, recipients: list, level: str, target: str) -> None:
         body = _("%(what)s due %(due)s.\n%(url)s\n") % {
             "what": what,
             "due": ticket.response_due_at if target == "response" else ticket.resolution_due_at,
+            "url": ticket_url(ticket),
+        }
+    _send_after_commit(to=[user.email for user in recipients], subject=subject, body=body, ticket=ticket)
+
+
+def _store_time(ticket, moment) -> str:
+    return moment.astimezone(ZoneInfo(ticket.store.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def complaint_escalated(*, ticket, complaint, recipients: list, level: int, reason: str) -> None:
+    """`reason` is "unacknowledged" (nobody answered the customer in time) or "unresolved"."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[%(number)s] Complaint escalated (severity %(severity)s): %(subject)s") % {
+            "number": ticket.number,
+            "severity": complaint.severity,
+            "subject": ticket.subject,
+        }
+        if reason == "unacknowledged":
+            why = _("Nobody has answered the customer since %(opened)s.")
+        else:
+            why = _("The complaint is still unresolved since %(opened)s.")
+        body = why % {"opened": _store_time(ticket, complaint.opened_at)} + "\n"
+        body += _("Close by %(due)s.\n%(url)s\n") % {
+            "due": _store_time(ticket, complaint.due_at),
             "url": ticket_url(ticket),
         }
     _send_after_commit(to=[user.email for user in recipients], subject=subject, body=body, ticket=ticket)

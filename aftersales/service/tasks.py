@@ -14,3 +14,10 @@ def sla_scan_task() -> dict:
     from aftersales.service.services.escalation import sla_scan
 
     return sla_scan()
+
+
+@task()
+def complaint_escalation_task() -> dict:
+    from aftersales.service.services.complaints import complaint_escalation_scan
+
+    return complaint_escalation_scan()

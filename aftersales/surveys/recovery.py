@@ -2,8 +2,9 @@
 
 `recovery_open` runs inside `survey_respond`'s transaction: the response, the follow-up request, its
 assignment to the store's manager and the `RecoveryCase` linking them are written together or not at
-all. The follow-up is an ordinary request (kind complaint, priority high) with its own SLA; the
-manager records how the recovery ended with `recovery_outcome_record`."""
+all. The follow-up is a complaint (source "survey follow-up", severity 2, so priority high) with its
+own SLA, escalation and 14-day closure; the manager records how the recovery ended with
+`recovery_outcome_record`."""
 
 from django.conf import settings
 from django.db import transaction
@@ -15,10 +16,11 @@ from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.service import notifications
 from aftersales.service.models import Ticket
-from aftersales.service.models.tickets import Kind, Priority, Status
+from aftersales.service.models.complaints import Severity, Source
+from aftersales.service.models.tickets import Status
 from aftersales.service.permissions import require_manage
+from aftersales.service.services.complaints import complaint_open
 from aftersales.service.services.state import event_record, move_status, save_fields
-from aftersales.service.services.tickets import ticket_register
 from aftersales.surveys.models import RecoveryCase, SurveyAnswer, SurveyItem, SurveyResponse
 
 NOTE_MAX_LENGTH = 2000
@@ -93,14 +95,14 @@ def recovery_open(*, response: SurveyResponse, answers: list[SurveyAnswer]) -> R
     with translation.override(settings.LANGUAGE_CODE):  # for the staff, whatever the customer's language
         description = _description(original, scores)
     subject = f"回访：{original.subject}"[:200]
-    follow_up = ticket_register(
+    follow_up = complaint_open(
         by=None,
         store=original.store,
         customer=original.customer,
         asset=original.asset,
         channel=original.channel,
-        kind=Kind.COMPLAINT,
-        priority=Priority.HIGH,
+        severity=Severity.MAJOR,  # the staff raise or lower it once they have talked to the customer
+        source=Source.SURVEY,
         subject=subject,
         description=description,
         auto_assign=False,

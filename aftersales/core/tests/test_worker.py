@@ -132,6 +132,7 @@ def test_the_schedule_declares_the_sla_scan_every_minute():
         ("sla-scan", timedelta(minutes=1), "aftersales.service.tasks.sla_scan_task"),
         ("survey-dispatch", timedelta(minutes=10), "aftersales.surveys.tasks.survey_dispatch_task"),
         ("webhooks", timedelta(minutes=1), "aftersales.integrations.tasks.webhooks_task"),
+        ("complaint-escalation", timedelta(minutes=1), "aftersales.service.tasks.complaint_escalation_task"),
     ]
 
 

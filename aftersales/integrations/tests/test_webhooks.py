@@ -412,3 +412,28 @@ def test_a_complaint_registered_is_sent_as_complaint_opened(cast, frozen_clock, 
             ("request.created", repair.number),
         ]
     )
+
+
+def test_a_complaint_opened_by_the_complaint_service_carries_its_severity(cast, frozen_clock, receiver):
+    from aftersales.service.services.complaints import complaint_open
+
+    # given a subscription to complaints
+    now = frozen_clock(MONDAY_10)
+    subscribe(receiver.url("/ok"), events=["complaint.opened"])
+    # when a critical complaint from social media is opened
+    ticket = complaint_open(
+        by=cast.specialist_a,
+        store=cast.store_a,
+        customer=cast.customer_a,
+        channel="phone",
+        subject="微博投诉：维修质量",
+        severity=1,
+        source="social_media",
+    )
+    webhook_events_collect(now=now)
+    webhook_deliveries_send(now=now)
+    # then it is sent once, with severity and source
+    [request] = receiver.requests
+    body = json.loads(request["body"])
+    assert (body["event"], body["request"]["number"]) == ("complaint.opened", ticket.number)
+    assert body["complaint"] == {"severity": 1, "source": "social_media"}

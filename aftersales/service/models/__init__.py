@@ -1,3 +1,4 @@
+from aftersales.service.models.complaints import Complaint
 from aftersales.service.models.mail import InboundMessage
 from aftersales.service.models.sla import PauseSegment, SlaPolicy
 from aftersales.service.models.tickets import (
@@ -12,6 +13,7 @@ __all__ = [
     "AssignmentCursor",
     "Attachment",
     "Comment",
+    "Complaint",
     "InboundMessage",
     "PartUsage",
     "PauseSegment",

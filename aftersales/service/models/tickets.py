@@ -219,6 +219,9 @@ class TicketEvent(models.Model):
         REOPENED = "reopened", _("reopened")
         CLOSED = "closed", _("closed")
         CANCELLED = "cancelled", _("cancelled")
+        COMPLAINT_OPENED = "complaint_opened", _("complaint opened")
+        COMPLAINT_UPDATED = "complaint_updated", _("complaint updated")
+        COMPLAINT_ESCALATED = "complaint_escalated", _("complaint escalated")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=24, choices=Type.choices)

@@ -8,7 +8,7 @@ from aftersales.core import clock
 from aftersales.core.errors import IllegalTransition
 from aftersales.service.lifecycle import can_move
 from aftersales.service.models import Ticket, TicketEvent
-from aftersales.service.models.tickets import Status
+from aftersales.service.models.tickets import Kind, Status
 from aftersales.service.services import sla
 
 
@@ -45,6 +45,11 @@ def move_status(
             extra={"from": from_status, "to": to_status},
         )
     now = clock.now()
+    if ticket.kind == Kind.COMPLAINT:
+        # Lazy: the complaints module writes its events through this one.
+        from aftersales.service.services.complaints import complaint_follow_status
+
+        complaint_follow_status(ticket, to_status, at=now)
     changed = ["status"]
     ticket.status = to_status
     if to_status in {Status.PENDING_CUSTOMER, Status.PENDING_PARTS}:

@@ -20,6 +20,7 @@ from aftersales.service.models import Ticket, TicketEvent
 from aftersales.service.models.tickets import Channel, Kind, Outcome, Priority, Status
 from aftersales.service.permissions import is_ticket_customer, require_work_on, works_in_store
 from aftersales.service.services import sla
+from aftersales.service.services.complaints import ComplaintIntake, complaint_record_open
 from aftersales.service.services.state import event_record, lock_ticket, move_status, save_fields
 
 Event = TicketEvent.Type
@@ -53,9 +54,11 @@ def ticket_register(
     asset: Asset | None = None,
     fault_category: FaultCategory | None = None,
     auto_assign: bool = True,
+    complaint: ComplaintIntake | None = None,
 ) -> Ticket:
     """Register a request from any channel against the customer's asset and warranty, apply the SLA
-    policy, and assign it. Nothing is written if any input is wrong."""
+    policy, and assign it. Nothing is written if any input is wrong. A complaint gets its complaint
+    record (`complaint` says its severity and source; see services.complaints)."""
     subject = (subject or "").strip()
     if not subject:
         raise ApplicationError(_("Say in a few words what the request is about."), field="subject")
@@ -70,6 +73,8 @@ def ticket_register(
             raise ApplicationError(
                 _("Unknown %(field)s '%(value)s'.") % {"field": field, "value": value}, field=field
             )
+    if complaint is not None and kind != Kind.COMPLAINT:
+        raise ApplicationError(_("Only a complaint has a severity and a source."), field="kind")
     if asset is not None and asset.customer_id != customer.pk:
         raise ApplicationError(
             _("Asset %(serial)s does not belong to %(name)s.")
@@ -114,6 +119,8 @@ def ticket_register(
         to_status=Status.NEW,
         payload={"channel": channel, "in_warranty": ticket.in_warranty},
     )
+    if kind == Kind.COMPLAINT:
+        complaint_record_open(ticket=ticket, by=by, intake=complaint or ComplaintIntake.default_for(priority))
     notifications.confirmation_to_customer(ticket=ticket)
     if auto_assign:
         from aftersales.service.services.assignment import ticket_auto_assign

@@ -131,3 +131,21 @@ def test_staff_without_admin_rights_are_sent_to_the_admin_login(specialist_a):
     # then
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_a_complaint_shows_its_record_read_only(admin_client_en, cast):
+    from aftersales.service.services.complaints import complaint_open
+
+    ticket = complaint_open(
+        by=cast.specialist_a,
+        store=cast.store_a,
+        customer=cast.customer_a,
+        channel="phone",
+        subject="投诉：等待太久",
+        severity=1,
+        source="manufacturer",
+    )
+    response = admin_client_en.get(reverse("admin:service_ticket_change", args=[ticket.pk]))
+    assert response.status_code == 200
+    assert "manufacturer hotline" in response.text
+    assert "1 – critical" in response.text

@@ -55,12 +55,23 @@ def test_a_low_csat_opens_one_follow_up_assigned_to_the_store_manager(
     # and an "assigned" event, written by the system
     events = list(follow_up.events.order_by("pk").values_list("type", "actor", "to_status", "payload"))
     assert events[0][:3] == ("created", None, "new")
-    assert events[1] == (
+    assert events[1] == ("complaint_opened", None, "", {"severity": 2, "source": "survey"})
+    assert events[2] == (
         "assigned",
         None,
         "assigned",
         {"assignee": manager_a.pk, "previous": None, "reason": "service recovery", "automatic": True},
     )
+
+
+def test_the_follow_up_is_a_complaint_from_the_survey(case):
+    # then the follow-up has its complaint record: major, from the survey, to close within 14 days
+    complaint = case.follow_up.complaint
+    opened = datetime(2026, 3, 3, 9, 0, tzinfo=SHANGHAI)
+    assert (complaint.severity, complaint.source, complaint.opened_at) == (2, "survey", opened)
+    assert complaint.due_at == datetime(2026, 3, 17, 9, 0, tzinfo=SHANGHAI)
+    assert complaint.acknowledge_due_at == datetime(2026, 3, 3, 17, 0, tzinfo=SHANGHAI)
+    assert (complaint.executive_due_at, complaint.closed_at, complaint.escalation_level) == (None, None, 0)
 
 
 def test_a_low_nps_alone_opens_a_follow_up(invited, transactional):
@@ -129,7 +140,7 @@ def test_a_failing_follow_up_rolls_back_the_response(invited, transactional, mon
     def broken(**kwargs):
         raise ApplicationError("boom")
 
-    monkeypatch.setattr(recovery, "ticket_register", broken)
+    monkeypatch.setattr(recovery, "complaint_open", broken)
     invitation, token = invited
     # when
     with pytest.raises(ApplicationError):
