@@ -1,6 +1,7 @@
 # aftersales — developer and CI entry points. `make` alone brings .venv up to date with pyproject.toml.
 #
 #   make test            lint + tests without a browser (SQLite, or $DATABASE_URL when set)
+#   make system-deps     as root: the Debian packages the tests use (chromium, fonts, gettext, dovecot-imapd)
 #   make test-browser    Playwright tests in Debian's Chromium
 #   make demo            migrate, seed a small data set once, print demo logins, serve on 127.0.0.1:8000
 #   make messages        refresh and compile the zh_Hans translations
@@ -14,7 +15,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= --tb=short
-SYSTEM_PACKAGES := chromium fonts-noto-cjk gettext
+SYSTEM_PACKAGES := chromium fonts-noto-cjk gettext dovecot-imapd
 # The database the tests run on, credentials masked, for the log.
 DB_LABEL = $(if $(DATABASE_URL),$(shell printf '%s' '$(DATABASE_URL)' | sed -E 's#//[^@/]*@#//***@#'),SQLite)
 
@@ -31,14 +32,21 @@ $(STAMP): pyproject.toml
 		>$(VENV)/install.log 2>&1 || { tail -n 40 $(VENV)/install.log; exit 1; }
 	@touch $@
 
+# Dovecot serves the IMAP tests from its own process and configuration (aftersales/service/tests/
+# dovecot.py): while installing, a policy-rc.d keeps the system's Dovecot service from being started.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	dpkg-query -W -f='$${Status}' fonts-noto-cjk 2>/dev/null | grep -q "ok installed" || missing="$$missing fonts-noto-cjk"; \
+	dpkg-query -W -f='$${Status}' dovecot-imapd 2>/dev/null | grep -q "ok installed" || missing="$$missing dovecot-imapd"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 		echo "Installing system packages:$$missing"; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; \
+			trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
+		fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
 	else \
 		echo "Missing system packages:$$missing. As root, run:"; \
@@ -56,8 +64,8 @@ format: venv
 	$(BIN)/ruff check --fix --output-format concise . || true
 	$(BIN)/ruff format .
 
-# Lint and tests both run, so one failing does not hide the other's result.
-test: venv
+# Lint and tests both run, so one failing does not hide the other's result. The IMAP tests need Dovecot.
+test: venv system-deps
 	@lint=passed; $(MAKE) --no-print-directory lint || lint=FAILED; \
 	echo "== pytest -m 'not browser' on $(DB_LABEL)"; \
 	tests=passed; $(BIN)/pytest -m "not browser" $(PYTEST_ARGS) || tests=FAILED; \

@@ -204,3 +204,25 @@ AFTERSALES_COMPLAINT_CLOSURE_DAYS = env_int("AFTERSALES_COMPLAINT_CLOSURE_DAYS",
 # Email in (`aftersales mail ingest` / `mail poll`, see aftersales/service/mail/).
 # A message larger than this is quarantined with its raw bytes, never parsed.
 AFTERSALES_MAIL_MAX_BYTES = env_int("AFTERSALES_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+# `aftersales mail poll` (and the worker's mail-poll job, on when the host is set): an IMAP mailbox.
+AFTERSALES_IMAP_HOST = env_str("AFTERSALES_IMAP_HOST")
+AFTERSALES_IMAP_SECURITY = env_str("AFTERSALES_IMAP_SECURITY", "ssl")
+if AFTERSALES_IMAP_SECURITY not in {"ssl", "starttls", "none"}:
+    raise ConfigurationError(
+        f"AFTERSALES_IMAP_SECURITY={AFTERSALES_IMAP_SECURITY!r}: use ssl, starttls or none"
+    )
+AFTERSALES_IMAP_PORT = env_int("AFTERSALES_IMAP_PORT", 993 if AFTERSALES_IMAP_SECURITY == "ssl" else 143)
+AFTERSALES_IMAP_CA_FILE = env_str("AFTERSALES_IMAP_CA_FILE")  # empty: the system's certificate authorities
+AFTERSALES_IMAP_USER = env_str("AFTERSALES_IMAP_USER")
+AFTERSALES_IMAP_PASSWORD = env_str("AFTERSALES_IMAP_PASSWORD")
+AFTERSALES_IMAP_MAILBOX = env_str("AFTERSALES_IMAP_MAILBOX", "INBOX")
+# What becomes of a message once ingested: flagged \Seen, deleted (expunged), or moved to a folder.
+AFTERSALES_IMAP_PROCESSED = env_str("AFTERSALES_IMAP_PROCESSED", "seen")
+if AFTERSALES_IMAP_PROCESSED not in {"seen", "delete", "move"}:
+    raise ConfigurationError(
+        f"AFTERSALES_IMAP_PROCESSED={AFTERSALES_IMAP_PROCESSED!r}: use seen, delete or move"
+    )
+AFTERSALES_IMAP_PROCESSED_FOLDER = env_str("AFTERSALES_IMAP_PROCESSED_FOLDER", "Processed")
+AFTERSALES_IMAP_BATCH = env_int("AFTERSALES_IMAP_BATCH", 100)
+AFTERSALES_IMAP_INTERVAL = env_int("AFTERSALES_IMAP_INTERVAL", 60)
+AFTERSALES_IMAP_TIMEOUT = env_int("AFTERSALES_IMAP_TIMEOUT", 30)

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -24,6 +25,7 @@ class PeriodicJob:
     name: str
     every: timedelta
     task_path: str  # dotted path to a django-tasks Task, e.g. "aftersales.service.tasks.sla_scan_task"
+    enabled_by: str = ""  # a setting: while it is empty the job is not scheduled at all
 
 
 JOBS: list[PeriodicJob] = [
@@ -33,7 +35,14 @@ JOBS: list[PeriodicJob] = [
     PeriodicJob(
         "complaint-escalation", timedelta(minutes=1), "aftersales.service.tasks.complaint_escalation_task"
     ),
+    PeriodicJob(
+        "mail-poll",
+        timedelta(seconds=settings.AFTERSALES_IMAP_INTERVAL),
+        "aftersales.service.tasks.mail_poll_task",
+        enabled_by="AFTERSALES_IMAP_HOST",
+    ),
 ]
+
 
 # Paths already reported as broken, so a worker looping every few seconds logs each one once.
 _reported_broken: set[str] = set()
@@ -65,6 +74,8 @@ def enqueue_due_jobs(jobs: list[PeriodicJob] | None = None) -> list[str]:
 
     enqueued = []
     for job in JOBS if jobs is None else jobs:
+        if job.enabled_by and not getattr(settings, job.enabled_by):
+            continue
         now = clock.now()
         run, _ = PeriodicJobRun.objects.get_or_create(name=job.name)
         if not is_due(run.last_enqueued_at, job.every, now):

@@ -21,3 +21,11 @@ def complaint_escalation_task() -> dict:
     from aftersales.service.services.complaints import complaint_escalation_scan
 
     return complaint_escalation_scan()
+
+
+@task()
+def mail_poll_task() -> dict:
+    """The worker's `mail-poll` job (scheduled only when AFTERSALES_IMAP_HOST is set)."""
+    from aftersales.service.mail.imap import mail_poll
+
+    return mail_poll().as_dict()

@@ -128,12 +128,38 @@ def test_worker_once_enqueues_due_jobs_and_runs_them_from_the_database_queue(
 
 
 def test_the_schedule_declares_the_sla_scan_every_minute():
-    assert [(job.name, job.every, job.task_path) for job in schedule.JOBS] == [
-        ("sla-scan", timedelta(minutes=1), "aftersales.service.tasks.sla_scan_task"),
-        ("survey-dispatch", timedelta(minutes=10), "aftersales.surveys.tasks.survey_dispatch_task"),
-        ("webhooks", timedelta(minutes=1), "aftersales.integrations.tasks.webhooks_task"),
-        ("complaint-escalation", timedelta(minutes=1), "aftersales.service.tasks.complaint_escalation_task"),
+    assert [(job.name, job.every, job.task_path, job.enabled_by) for job in schedule.JOBS] == [
+        ("sla-scan", timedelta(minutes=1), "aftersales.service.tasks.sla_scan_task", ""),
+        ("survey-dispatch", timedelta(minutes=10), "aftersales.surveys.tasks.survey_dispatch_task", ""),
+        ("webhooks", timedelta(minutes=1), "aftersales.integrations.tasks.webhooks_task", ""),
+        (
+            "complaint-escalation",
+            timedelta(minutes=1),
+            "aftersales.service.tasks.complaint_escalation_task",
+            "",
+        ),
+        (
+            "mail-poll",
+            timedelta(minutes=1),
+            "aftersales.service.tasks.mail_poll_task",
+            "AFTERSALES_IMAP_HOST",
+        ),
     ]
+
+
+@pytest.mark.django_db
+def test_a_job_enabled_by_a_setting_runs_only_while_the_setting_is_set(db_queue, frozen_clock, settings):
+    # given a job that runs only when an IMAP host is configured, and none is
+    job = PeriodicJob("polling", timedelta(minutes=1), SAMPLE.task_path, enabled_by="AFTERSALES_IMAP_HOST")
+    settings.AFTERSALES_IMAP_HOST = ""
+    frozen_clock(START)
+    # then it is not enqueued, nor even tracked
+    assert enqueue_due_jobs([job]) == []
+    assert not PeriodicJobRun.objects.filter(name="polling").exists()
+    # once a host is configured it is due at once
+    settings.AFTERSALES_IMAP_HOST = "imap.example.com"
+    assert enqueue_due_jobs([job]) == ["polling"]
+    assert queued(job) == 1
 
 
 def test_worker_exits_cleanly_on_sigterm(tmp_path: Path):
