@@ -327,7 +327,9 @@ def test_an_unanswered_critical_complaint_goes_to_the_store_manager_then_the_exe
     assert [message.to for message in mailoutbox] == [[cast.manager_a.email]]
     # (mail to staff is in the product's language)
     assert mailoutbox[0].subject == f"[{ticket.number}] 投诉已升级（严重程度 1）：车辆起火隐患"
-    assert mailoutbox[0].body.startswith("自 2026-03-02 10:00 起仍无人答复客户。\n结案期限：2026-03-16 10:00。\n")
+    assert mailoutbox[0].body.startswith(
+        "自 2026-03-02 10:00 起仍无人答复客户。\n结案期限：2026-03-16 10:00。\n"
+    )
     # answered later but still unresolved after 24 h: the executives and the store manager, once
     ticket_log_call(ticket=ticket, by=cast.specialist_a, summary="已致电致歉")
     frozen_clock(datetime(2026, 3, 3, 10, 0))
