@@ -23,9 +23,11 @@ install_error_handlers(api)
 def _add_routers() -> None:
     from aftersales.customers.api import router as customers_router
     from aftersales.service.api import router as service_router
+    from aftersales.surveys.api import router as surveys_router
 
     api.add_router("/", customers_router)
     api.add_router("/", service_router)
+    api.add_router("/", surveys_router)
 
 
 _add_routers()

@@ -74,6 +74,7 @@ def survey_results(*, user: User, filters: ResultFilters) -> QuerySet[SurveyResp
     responses = (
         SurveyResponse.objects.filter(invitation__ticket__in=visible)
         .select_related(
+            "invitation__template",
             "invitation__ticket__store",
             "invitation__ticket__assignee",
             "invitation__ticket__asset__product_model",

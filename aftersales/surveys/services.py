@@ -336,6 +336,36 @@ def _clean(item: SurveyItem, value) -> dict:
     return {"choices": sorted(set(picked))}
 
 
+def _answer_rows(items: list[SurveyItem], answers: dict) -> list[SurveyAnswer]:
+    """The unsaved answer rows of `answers` (item id -> value) to `items`, or ApplicationError naming
+    every wrong item: `extra["errors"]` by field `item-<id>`, the first one as message and field."""
+    given = {str(key): value for key, value in (answers or {}).items()}
+    unknown = sorted(set(given) - {str(item.pk) for item in items})
+    if unknown:
+        raise ApplicationError(
+            _("Unknown items %(items)s: these answers do not belong to this survey.")
+            % {"items": ", ".join(unknown)},
+            field="answers",
+            extra={"unknown": unknown},
+        )
+    errors: dict[str, str] = {}
+    rows = []
+    for item in items:
+        value = given.get(str(item.pk))
+        if _blank(value):
+            if item.required:
+                errors[f"item-{item.pk}"] = _("“%(item)s” needs an answer.") % {"item": item.wording}
+            continue
+        try:
+            rows.append(SurveyAnswer(item=item, **_clean(item, value)))
+        except ApplicationError as exc:
+            errors[f"item-{item.pk}"] = exc.message
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise ApplicationError(message, field=field, extra={"errors": errors})
+    return rows
+
+
 def survey_respond(*, token: str, answers: dict, now: datetime | None = None) -> SurveyResponse:
     """Record the answers to the survey behind `token`, once.
 
@@ -351,26 +381,7 @@ def survey_respond(*, token: str, answers: dict, now: datetime | None = None) ->
             SurveyInvitation.objects.select_for_update().select_related("template").get(pk=invitation.pk)
         )
         _require_open(invitation, now=now)
-        items = list(invitation.template.items.order_by("order"))
-        given = {str(key): value for key, value in (answers or {}).items()}
-        unknown = set(given) - {str(item.pk) for item in items}
-        if unknown:
-            raise ApplicationError(_("The answers do not belong to this survey."), field="answers")
-        errors: dict[str, str] = {}
-        rows = []
-        for item in items:
-            value = given.get(str(item.pk))
-            if _blank(value):
-                if item.required:
-                    errors[f"item-{item.pk}"] = _("“%(item)s” needs an answer.") % {"item": item.wording}
-                continue
-            try:
-                rows.append(SurveyAnswer(item=item, **_clean(item, value)))
-            except ApplicationError as exc:
-                errors[f"item-{item.pk}"] = exc.message
-        if errors:
-            field, message = next(iter(errors.items()))
-            raise ApplicationError(message, field=field, extra={"errors": errors})
+        rows = _answer_rows(list(invitation.template.items.order_by("order")), answers)
         response = SurveyResponse.objects.create(
             invitation=invitation, language=translation.get_language() or ""
         )
@@ -381,4 +392,49 @@ def survey_respond(*, token: str, answers: dict, now: datetime | None = None) ->
         invitation.save(update_fields=["answered_at", "updated_at"])
         response.invitation = invitation
         recovery_open(response=response, answers=rows)
+    return response
+
+
+class SurveyAnsweredDifferently(ApplicationError):
+    """A submission for an invitation that was answered with other answers."""
+
+    status_code = 409
+
+
+def _answer_key(row: SurveyAnswer) -> tuple:
+    return (row.item_id, row.number, tuple(row.choices or ()), row.text)
+
+
+def survey_submit(*, token: str, answers: dict, now: datetime | None = None) -> tuple[SurveyResponse, bool]:
+    """`survey_respond` for integrations (a kiosk, a mini-program), idempotent by the token: returns
+    (response, created). The same answers sent again return the first response, whether the invitation
+    has expired since or not; other answers for an answered invitation are refused (409), and nothing is
+    ever recorded twice. Unknown token 404, expired 410, a wrong answer 400 naming its item."""
+    invitation = _invitation_by_token(token)
+    if invitation is None:
+        raise SurveyNotFound(_("This survey link is not valid. Check that you copied the whole link."))
+    if invitation.answered_at is None:
+        try:
+            return survey_respond(token=token, answers=answers, now=now), True
+        except SurveyGone as exc:
+            if exc.extra.get("reason") != "answered":
+                raise
+            # answered by a submission that ran at the same moment: compare with it
+    return _replay(invitation, answers), False
+
+
+def _replay(invitation: SurveyInvitation, answers: dict) -> SurveyResponse:
+    response = SurveyResponse.objects.select_related("invitation").get(invitation=invitation)
+    items = list(invitation.template.items.order_by("order"))
+    try:
+        given = sorted(_answer_key(row) for row in _answer_rows(items, answers))
+    except ApplicationError:
+        given = None
+    stored = sorted(_answer_key(row) for row in response.answers.all())
+    if given != stored:
+        raise SurveyAnsweredDifferently(
+            _("This survey has already been answered, with other answers: the first answers stand."),
+            field="answers",
+            extra={"response": response.pk},
+        )
     return response

@@ -702,6 +702,24 @@ LIST_CASES: list[ListCase] = [
         prepare=answer_surveys,
     ),
     ListCase(
+        "api:surveys_responses",
+        "all",
+        STAFF,
+        lambda w: [w.ticket.number, w.cast.store_a.code],
+        foreign_sees=_own_number,
+        api=True,
+        prepare=answer_surveys,
+    ),
+    ListCase(
+        "api:surveys_responses",
+        "search",
+        STAFF,
+        lambda w: [w.ticket.number],
+        query=lambda w: {"q": SURVEY_COMMENT},
+        api=True,
+        prepare=answer_surveys,
+    ),
+    ListCase(
         "customers:portal_home",
         "my-requests",
         CUSTOMERS,
@@ -823,6 +841,10 @@ NOT_OBJECT: dict[str, str] = {
     "the questionnaire and the request number only; unknown, used or expired tokens are 404/410 "
     "(surveys/tests/test_views.py)",
     "surveys:thanks": "a fixed thank-you page: shows no object",
+    "api:surveys_form": "the questionnaire behind a survey link for integrations: the unguessable token is "
+    "the permission, as for surveys:answer; reads only (surveys/tests/test_api.py)",
+    "api:surveys_respond": "survey submission for integrations: the token in the body is the permission, as "
+    "for surveys:answer; records once per invitation (surveys/tests/test_api.py)",
 }
 
 DOCS: dict[str, str] = {
