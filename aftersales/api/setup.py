@@ -22,12 +22,14 @@ install_error_handlers(api)
 
 def _add_routers() -> None:
     from aftersales.customers.api import router as customers_router
+    from aftersales.integrations.api import router as integrations_router
     from aftersales.service.api import router as service_router
     from aftersales.surveys.api import router as surveys_router
 
     api.add_router("/", customers_router)
     api.add_router("/", service_router)
     api.add_router("/", surveys_router)
+    api.add_router("/", integrations_router)
 
 
 _add_routers()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core import clock
 from aftersales.core.models import TimeStampedModel
+from aftersales.integrations.querysets import WebhookSubscriptionQuerySet
 
 EVENTS = (
     "request.created",
@@ -60,6 +61,8 @@ class WebhookSubscription(TimeStampedModel):
         related_name="+",
         verbose_name=_("store"),
     )
+
+    objects = WebhookSubscriptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]

@@ -13,12 +13,23 @@ import logging
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from aftersales.integrations.models import WebhookCursor, WebhookDelivery, WebhookSubscription
+from aftersales.core.errors import ApplicationError, NotAllowed
+from aftersales.integrations.models import (
+    EVENTS,
+    WebhookCursor,
+    WebhookDelivery,
+    WebhookSubscription,
+    validate_events,
+)
 
 logger = logging.getLogger("aftersales.webhooks")
 
@@ -28,6 +39,8 @@ BATCH = 500
 SEND_BATCH = 100
 MAX_ATTEMPTS = 6  # retries after 1, 2, 4, 8, 16 minutes; the 6th failure gives up
 DEFAULT_TIMEOUT_SECONDS = 5.0
+URL_MAX_LENGTH = 500  # WebhookSubscription.url
+NAME_MAX_LENGTH = 100  # WebhookSubscription.name
 # While a delivery is being posted nobody else picks it up (a crashed sender's claim expires).
 CLAIM = timedelta(minutes=5)
 
@@ -88,7 +101,7 @@ def _collect(*, cursor_name: str, rows: list, matches, now: datetime) -> int:
     """Turn `rows` (past the cursor, in pk order) into deliveries; `matches(row)` lists the
     (event name, store id, occurred at, payload builder) the row stands for. The cursor moves by
     compare-and-set in the same transaction as the deliveries, so two workers never both create them."""
-    cursor, _ = WebhookCursor.objects.get_or_create(name=cursor_name)
+    cursor, _created = WebhookCursor.objects.get_or_create(name=cursor_name)
     rows = [row for row in rows if row.pk > cursor.last_event_id]
     if not rows:
         return 0
@@ -259,3 +272,129 @@ def webhook_deliveries_send(*, now: datetime) -> dict[str, int]:
         )
         counts[delivery.status] = counts.get(delivery.status, 0) + 1
     return counts
+
+
+# --- subscriptions: created, changed and removed by administrators, or a store manager for their store ----
+
+
+def _may_manage(user, store_id: int | None) -> bool:
+    from aftersales.accounts.models import Role
+
+    if not user.is_active:
+        return False
+    if user.is_superuser or user.role == Role.ADMIN:
+        return True
+    return user.role == Role.STORE_MANAGER and store_id is not None and store_id in user.store_ids
+
+
+def _require_manage(user, store) -> None:
+    if not _may_manage(user, store.pk if store else None):
+        if store is None:
+            raise NotAllowed(
+                _("Only administrators subscribe to every store's events: give one of your stores."),
+                field="store",
+            )
+        raise NotAllowed(_("Only an administrator or a manager of this store may do that."), field="store")
+
+
+def clean_url(url: str) -> str:
+    """An absolute http or https URL, without user name or password (a secret in a URL ends up in logs;
+    the signature secret is what authenticates us to the receiver)."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ApplicationError(_("The URL must start with http:// or https://."), field="url")
+    if parts.username is not None or parts.password is not None:
+        raise ApplicationError(
+            _("The URL must not contain a user name or password: the receiver checks the signature."),
+            field="url",
+        )
+    if len(url) > URL_MAX_LENGTH:
+        raise ApplicationError(
+            _("The URL is longer than %(max)s characters.") % {"max": URL_MAX_LENGTH}, field="url"
+        )
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ApplicationError(_("“%(url)s” is not a valid URL.") % {"url": url}, field="url") from None
+    return url
+
+
+def clean_events(events) -> list[str]:
+    events = list(dict.fromkeys(str(event).strip() for event in events or []))
+    try:
+        validate_events(events)
+    except ValidationError as exc:
+        raise ApplicationError(
+            exc.messages[0].rstrip(".")
+            + ". "
+            + _("Known events: %(events)s.") % {"events": ", ".join(EVENTS)},
+            field="events",
+        ) from None
+    return events
+
+
+def clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError(_("Give the subscription a name."), field="name")
+    if len(name) > NAME_MAX_LENGTH:
+        raise ApplicationError(
+            _("The name is longer than %(max)s characters.") % {"max": NAME_MAX_LENGTH}, field="name"
+        )
+    return name
+
+
+def clean_format(value: str) -> str:
+    if value not in WebhookSubscription.Format.values:
+        raise ApplicationError(
+            _("Unknown format '%(value)s': choose one of %(choices)s.")
+            % {"value": value, "choices": ", ".join(WebhookSubscription.Format.values)},
+            field="format",
+        )
+    return value
+
+
+@transaction.atomic
+def webhook_subscription_create(
+    *, by, name: str, url: str, events: list[str], format: str = "json", store=None, active: bool = True
+) -> WebhookSubscription:
+    """A new subscription with a new random secret (the caller shows it once). It receives the events
+    that happen from now on."""
+    _require_manage(by, store)
+    return WebhookSubscription.objects.create(
+        name=clean_name(name),
+        url=clean_url(url),
+        events=clean_events(events),
+        format=clean_format(format),
+        store=store,
+        active=bool(active),
+    )
+
+
+@transaction.atomic
+def webhook_subscription_update(*, subscription: WebhookSubscription, by, **changes) -> WebhookSubscription:
+    """Change any of name, url, events, format, store, active; the secret stays."""
+    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+    _require_manage(by, subscription.store)
+    cleaners = {
+        "name": clean_name,
+        "url": clean_url,
+        "events": clean_events,
+        "format": clean_format,
+        "active": bool,
+        "store": lambda store: store,
+    }
+    if "store" in changes:
+        _require_manage(by, changes["store"])
+    for field, value in changes.items():
+        setattr(subscription, field, cleaners[field](value))
+    subscription.save(update_fields=[*changes, "updated_at"])
+    return subscription
+
+
+@transaction.atomic
+def webhook_subscription_delete(*, subscription: WebhookSubscription, by) -> None:
+    """Removes the subscription and its delivery log."""
+    _require_manage(by, subscription.store)
+    subscription.delete()

@@ -42,6 +42,7 @@ from aftersales.accounts.models import Role, User
 from aftersales.api.testing import api_client
 from aftersales.core import testing
 from aftersales.customers.models import Asset, Coverage, Customer
+from aftersales.integrations.models import WebhookSubscription
 from aftersales.service.models import (
     Attachment,
     Comment,
@@ -89,6 +90,8 @@ UNASSIGNED_SUBJECT = "A店-空调不制冷-机密"
 REPLY_BODY = "A店公开回复-机密"
 NOTE_BODY = "A店内部备注-机密"
 ATTACHMENT_NAME = "a-store-invoice-secret.png"
+WEBHOOK_NAME = "A店CRM-机密"
+WEBHOOK_URL = "https://crm.a-store-secret.example.com/hooks"
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class Ids:
     asset: int
     own_number: str  # the foreigners' own request (customer_b's, in store B)
     technician: int  # technician_a: a valid assignee / technician in store A
+    subscription: int  # store A's webhook subscription
 
     def ghost(self) -> Ids:
         return replace(
@@ -113,6 +117,7 @@ class Ids:
             attachment=999_999,
             customer=999_999,
             asset=999_999,
+            subscription=999_999,
         )
 
 
@@ -128,6 +133,7 @@ class World:
     visit: Visit
     part: PartUsage
     attachment: Attachment
+    subscription: WebhookSubscription
     rows: dict | None = None  # the watched tables as built (see `snapshot`)
 
     @property
@@ -141,6 +147,7 @@ class World:
             asset=self.cast.asset_a.pk,
             own_number=self.ticket_b.number,
             technician=self.cast.technician_a.pk,
+            subscription=self.subscription.pk,
         )
 
     @property
@@ -159,6 +166,8 @@ class World:
             REPLY_BODY,
             NOTE_BODY,
             ATTACHMENT_NAME,
+            WEBHOOK_NAME,
+            WEBHOOK_URL,
         ]
 
     def user(self, who: str) -> User | None:
@@ -216,6 +225,9 @@ def build_world() -> World:
     attachment = attachment_add(
         ticket=ticket, by=cast.specialist_a, upload=SimpleUploadedFile(ATTACHMENT_NAME, PNG)
     )
+    subscription = WebhookSubscription.objects.create(
+        name=WEBHOOK_NAME, url=WEBHOOK_URL, events=["request.created"], store=cast.store_a
+    )
     ticket.refresh_from_db()
     return World(
         cast=cast,
@@ -228,6 +240,7 @@ def build_world() -> World:
         visit=visit,
         part=part,
         attachment=attachment,
+        subscription=subscription,
     )
 
 
@@ -317,6 +330,7 @@ WATCHED = (
     Customer,
     Asset,
     Coverage,
+    WebhookSubscription,
 )
 
 
@@ -435,7 +449,12 @@ def _api(name: str, *, method: str = "POST", data=None, owners=None, args=("numb
     )
 
 
-_ID_OF = {"number": "number", "customer_id": "customer", "asset_id": "asset"}
+_ID_OF = {
+    "number": "number",
+    "customer_id": "customer",
+    "asset_id": "asset",
+    "subscription_id": "subscription",
+}
 _CREATES = ("_reply", "_visits_book", "_parts_record", "_comments_create", "_assets_create")
 VISIT_WINDOW_FORM = {"window_start": "2026-03-04T14:00", "window_end": "2026-03-04T16:00"}
 VISIT_WINDOW_API = {"window_start": "2026-03-04T14:00:00", "window_end": "2026-03-04T16:00:00"}
@@ -566,6 +585,23 @@ OBJECT_CASES: list[Case] = [
         data=lambda ids: {"product_model": "ev-s1", "serial": "SN-A-0002", "purchase_date": "2026-03-01"},
     ),
     _api("assets_get", method="GET", args=("asset_id",), owners=BOTH_READ),
+    # --- webhook subscriptions (aftersales/integrations/api.py): store A's, managed by its manager
+    *(
+        _api(
+            name,
+            method=method,
+            args=("subscription_id",),
+            data=data,
+            owners=(("manager_a", status),),
+            foreigners=WITH_MANAGER_B,
+        )
+        for name, method, data, status in (
+            ("webhooks_get", "GET", None, 200),
+            ("webhooks_update", "PATCH", lambda ids: {"active": False}, 200),
+            ("webhooks_delete", "DELETE", None, 204),
+            ("webhooks_deliveries", "GET", None, 200),
+        )
+    ),
 ]
 
 
@@ -720,6 +756,13 @@ LIST_CASES: list[ListCase] = [
         prepare=answer_surveys,
     ),
     ListCase(
+        "api:webhooks_list",
+        "all",
+        (("manager_a", "manager_b"),),
+        lambda w: [WEBHOOK_NAME, WEBHOOK_URL],
+        api=True,
+    ),
+    ListCase(
         "customers:portal_home",
         "my-requests",
         CUSTOMERS,
@@ -817,6 +860,19 @@ WRITE_CASES: list[WriteCase] = [
         "customer-and-asset-of-store-a",
         lambda w, who: {"customer": w.cast.customer_a.pk, "asset": w.cast.asset_a.pk, "subject": "new"},
         owner=("specialist_a", 201),
+        api=True,
+    ),
+    WriteCase(
+        "api:webhooks_create",
+        "for-store-a",
+        lambda w, who: {
+            "name": "hook",
+            "url": "https://hooks.example.com/x",
+            "events": ["request.created"],
+            "store": "store-a",
+        },
+        owner=("manager_a", 201),
+        foreigners=WITH_MANAGER_B,
         api=True,
     ),
     WriteCase(
@@ -946,6 +1002,8 @@ def send(clients: Clients, who: str, method: str, url: str, data: dict | None, *
     client = clients.api(who) if api else clients.page(who)
     if method == "GET":
         return client.get(url, data or {})
+    if method in ("PATCH", "DELETE"):
+        return client.generic(method, url, json.dumps(data or {}), content_type="application/json")
     if api:
         return client.post(url, data or {}, content_type="application/json")
     return client.post(url, data or {})
