@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "aftersales.customers",
     "aftersales.service",
     "aftersales.surveys",
+    "aftersales.facts",
     "aftersales.integrations",
     "aftersales.kpi",
     "aftersales.api",
