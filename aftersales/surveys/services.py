@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from aftersales.accounts.models import User
 from aftersales.core import clock
-from aftersales.core.errors import ApplicationError
-from aftersales.service.models import Ticket, TicketEvent
+from aftersales.core.errors import ApplicationError, NotAllowed
+from aftersales.service.models import Ticket, TicketEvent, Visit
 from aftersales.service.models.tickets import Status
 from aftersales.service.notifications import _send_after_commit
 from aftersales.surveys.models import (
@@ -108,8 +109,10 @@ def _reminder_mail(*, ticket: Ticket, token: str, expires_at: datetime) -> None:
     _send_after_commit(to=[ticket.customer.email], subject=subject, body=body)
 
 
-def survey_invite(*, ticket: Ticket, template: SurveyTemplate) -> tuple[SurveyInvitation, str]:
-    """Create the invitation of `ticket` for `template` and mail its link after commit.
+def survey_invite(
+    *, ticket: Ticket, template: SurveyTemplate, mail: bool = True
+) -> tuple[SurveyInvitation, str]:
+    """Create the invitation of `ticket` for `template` and, with `mail`, mail its link after commit.
 
     Idempotent: one invitation per ticket and template. When it already exists, it is returned with an
     empty token (the raw token was never stored) and nothing is mailed again."""
@@ -118,7 +121,7 @@ def survey_invite(*, ticket: Ticket, template: SurveyTemplate) -> tuple[SurveyIn
         return existing, ""
     now = clock.now()
     token = secrets.token_urlsafe(32)
-    mailed = bool(ticket.customer.email)
+    mailed = mail and bool(ticket.customer.email)
     try:
         with transaction.atomic():
             invitation = SurveyInvitation.objects.create(
@@ -128,7 +131,8 @@ def survey_invite(*, ticket: Ticket, template: SurveyTemplate) -> tuple[SurveyIn
                 sent_at=now if mailed else None,
                 expires_at=now + timedelta(days=expiry_days()),
             )
-            _invitation_mail(ticket=ticket, token=token, expires_at=invitation.expires_at)
+            if mailed:
+                _invitation_mail(ticket=ticket, token=token, expires_at=invitation.expires_at)
     except IntegrityError:
         # Another worker invited the same ticket at the same moment: its invitation stands.
         return SurveyInvitation.objects.get(ticket=ticket, template=template), ""
@@ -271,6 +275,71 @@ def survey_dispatch(*, now: datetime | None = None) -> dict[str, int]:
     """The periodic job: new invitations, then the due reminders."""
     now = now or clock.now()
     return {**survey_invitations_dispatch(now=now), "reminded": survey_reminders_send(now=now)}
+
+
+class SurveyLinkRefused(ApplicationError):
+    """No link can be shown for this request (not finished, no consent, answered, expired)."""
+
+    status_code = 409
+
+
+def ticket_invitation(ticket: Ticket) -> SurveyInvitation | None:
+    """The request's transactional survey invitation, if it has one (the newest)."""
+    return (
+        SurveyInvitation.objects.filter(ticket=ticket, template__code=TRANSACTIONAL)
+        .select_related("template")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def survey_link_refusal(ticket: Ticket, invitation: SurveyInvitation | None, *, now: datetime) -> str:
+    """Why no survey link can be shown for `ticket` now, or "" when one can."""
+    if invitation is not None:
+        if invitation.answered_at is not None:
+            return _("The customer has already answered the survey of this request.")
+        if now >= invitation.expires_at:
+            return _("The survey of this request has expired.")
+        return ""
+    finished = (
+        ticket.status in (Status.RESOLVED, Status.CLOSED)
+        or ticket.visits.filter(status=Visit.Status.COMPLETED).exists()
+    )
+    if not finished:
+        return _("A survey link can be shown once a visit is completed or the request is resolved.")
+    if not ticket.customer.consent_to_contact:
+        return _("The customer has not consented to be contacted: no survey.")
+    if active_template(TRANSACTIONAL) is None:
+        return _("There is no active survey template.")
+    return ""
+
+
+@transaction.atomic
+def survey_link_issue(*, ticket: Ticket, by: User, channel: str) -> tuple[SurveyLink, str]:
+    """A new token of the request's survey invitation, for staff to show on the spot as a QR code or to
+    copy into an SMS or a WeChat message; returns the link row (who issued it, when, how) and the plain
+    token, which exists only in this answer. Without an invitation yet, one is created on the spot (not
+    mailed) when a visit is completed or the request resolved and the customer consented to be
+    contacted. Every token opens the same invitation, answered once."""
+    if not by.is_staff_member or not Ticket.objects.visible_to(by).filter(pk=ticket.pk).exists():
+        raise NotAllowed(_("Only staff who can see this request may show its survey link."))
+    if channel not in (SurveyLink.Channel.QR, SurveyLink.Channel.COPY):
+        raise ApplicationError(
+            _("Unknown channel '%(value)s': choose qr or copy.") % {"value": channel}, field="channel"
+        )
+    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    invitation = ticket_invitation(ticket)
+    refusal = survey_link_refusal(ticket, invitation, now=clock.now())
+    if refusal:
+        raise SurveyLinkRefused(refusal)
+    if invitation is None:
+        # The invitation's own token is never mailed nor shown here: only the link's token is known.
+        invitation, _token = survey_invite(ticket=ticket, template=active_template(TRANSACTIONAL), mail=False)
+    token = secrets.token_urlsafe(32)
+    link = SurveyLink.objects.create(
+        invitation=invitation, token_digest=token_digest(token), channel=channel, issued_by=by
+    )
+    return link, token
 
 
 def _invitation_by_token(token: str) -> SurveyInvitation | None:

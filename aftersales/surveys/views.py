@@ -1,16 +1,34 @@
 """The survey behind an invitation link: no sign-in, phone first. A GET only shows the form (mail
 scanners follow links); a POST records once, then redirects to the thank-you page."""
 
+import segno
+from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
+from aftersales.service.models import Ticket
+from aftersales.service.permissions import can_manage
 from aftersales.service.views.base import staff_required
-from aftersales.surveys.models import SurveyItem
+from aftersales.surveys.models import RecoveryCase, SurveyItem, SurveyLink
+from aftersales.surveys.recovery import recovery_outcome_record
 from aftersales.surveys.selectors import PAGE_SIZE, filter_choices, filters_from, survey_results
-from aftersales.surveys.services import SurveyGone, SurveyNotFound, invitation_for_token, survey_respond
+from aftersales.surveys.services import (
+    SurveyGone,
+    SurveyNotFound,
+    invitation_for_token,
+    survey_link_issue,
+    survey_link_refusal,
+    survey_respond,
+    survey_url,
+    ticket_invitation,
+)
 
 
 def _no_trace(response):
@@ -106,3 +124,113 @@ def results(request):
     page = Paginator(responses, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "filters": filters, **filter_choices(user=request.user)}
     return render(request, "surveys/results.html", context)
+
+
+# --- staff: the survey of a request, its link on the spot, the recovery outcome -----------------------------
+
+
+def _visible_ticket(request, number: str) -> Ticket:
+    ticket = (
+        Ticket.objects.visible_to(request.user)
+        .select_related("customer", "store")
+        .filter(number=number)
+        .first()
+    )
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def _recovery_case(ticket: Ticket) -> RecoveryCase | None:
+    return RecoveryCase.objects.filter(follow_up=ticket).select_related("original", "response").first()
+
+
+@staff_required
+@require_GET
+def ticket_panel(request, number: str):
+    """The survey box of a request's detail page (loaded by htmx): the invitation's state and the way to
+    its link on the spot; for a service-recovery follow-up, the outcome."""
+    ticket = _visible_ticket(request, number)
+    invitation = ticket_invitation(ticket)
+    context = {
+        "ticket": ticket,
+        "invitation": invitation,
+        "refusal": survey_link_refusal(ticket, invitation, now=clock.now()),
+        "case": _recovery_case(ticket),
+    }
+    return render(request, "surveys/ticket_panel.html", context)
+
+
+def qr_svg(url: str) -> str:
+    """The link as an inline SVG QR code (medium error correction: still reads from a scratched screen)."""
+    return segno.make(url, error="m").svg_inline(scale=6, border=2, title=_("Survey link"), omitsize=True)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def ticket_link(request, number: str):
+    """Show the request's survey link on the spot. A GET shows what can be done; each POST issues a new
+    token (the plain token of an earlier one is not stored) and shows it once, as a QR code and as text
+    to copy. Recorded: who issued which kind of link, when."""
+    ticket = _visible_ticket(request, number)
+    shown = None
+    status = 200
+    if request.method == "POST":
+        try:
+            link, token = survey_link_issue(
+                ticket=ticket, by=request.user, channel=request.POST.get("channel", "")
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            status = exc.status_code
+        else:
+            url = survey_url(token)
+            shown = {"link": link, "url": url, "qr": mark_safe(qr_svg(url))}  # noqa: S308 - segno's own SVG
+    invitation = ticket_invitation(ticket)
+    context = {
+        "ticket": ticket,
+        "invitation": invitation,
+        "refusal": survey_link_refusal(ticket, invitation, now=clock.now()),
+        "links": list(invitation.links.select_related("issued_by")[:20]) if invitation else [],
+        "shown": shown,
+        "channels": SurveyLink.Channel,
+    }
+    response = render(request, "surveys/ticket_link.html", context, status=status)
+    response["Cache-Control"] = "no-store"  # the page may hold a token
+    return response
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def recovery_outcome(request, number: str):
+    """The follow-up's store manager records how the service recovery ended; others who can see the
+    follow-up see the outcome."""
+    ticket = _visible_ticket(request, number)
+    case = _recovery_case(ticket)
+    if case is None:
+        raise Http404
+    may_record = can_manage(request.user, ticket.store_id)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            recovery_outcome_record(
+                case=case,
+                by=request.user,
+                outcome=request.POST.get("outcome", ""),
+                note=request.POST.get("note", ""),
+            )
+        except ApplicationError as exc:
+            error, status = exc.message, exc.status_code
+        else:
+            messages.success(request, _("Outcome recorded."))
+            return redirect("surveys:recovery_outcome", number=ticket.number)
+    context = {
+        "ticket": ticket,
+        "case": case,
+        "may_record": may_record,
+        "outcomes": RecoveryCase.Outcome.choices,
+        "error": error,
+        "posted": request.POST if request.method == "POST" else None,
+    }
+    return render(request, "surveys/recovery_outcome.html", context, status=status)

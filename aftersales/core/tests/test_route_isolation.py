@@ -56,6 +56,7 @@ from aftersales.service.services.attachments import attachment_add
 from aftersales.service.services.tickets import ticket_register, ticket_reply, ticket_resolve
 from aftersales.service.services.work import part_record, visit_arrive, visit_book
 from aftersales.service.views.actions import ACTIONS
+from aftersales.surveys.models import RecoveryCase, SurveyInvitation, SurveyLink
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -107,6 +108,7 @@ class Ids:
     own_number: str  # the foreigners' own request (customer_b's, in store B)
     technician: int  # technician_a: a valid assignee / technician in store A
     subscription: int  # store A's webhook subscription
+    follow_up: str  # the number of the service-recovery follow-up of store A's request, once there is one
 
     def ghost(self) -> Ids:
         return replace(
@@ -118,6 +120,7 @@ class Ids:
             customer=999_999,
             asset=999_999,
             subscription=999_999,
+            follow_up="SR0001-999998",
         )
 
 
@@ -148,6 +151,10 @@ class World:
             own_number=self.ticket_b.number,
             technician=self.cast.technician_a.pk,
             subscription=self.subscription.pk,
+            follow_up=RecoveryCase.objects.filter(original=self.ticket)
+            .values_list("follow_up__number", flat=True)
+            .first()
+            or "",
         )
 
     @property
@@ -331,6 +338,9 @@ WATCHED = (
     Asset,
     Coverage,
     WebhookSubscription,
+    SurveyInvitation,
+    SurveyLink,
+    RecoveryCase,
 )
 
 
@@ -511,6 +521,36 @@ OBJECT_CASES: list[Case] = [
         foreigners=WITH_MANAGER_B,
         effect=lambda world: Ticket.objects.get(pk=world.ticket.pk).assignee == world.cast.technician_a,
     ),
+    # --- the survey of a request (aftersales/surveys/urls.py)
+    Case("surveys:ticket_panel", lambda ids: reverse("surveys:ticket_panel", args=[ids.number])),
+    Case("surveys:ticket_link", lambda ids: reverse("surveys:ticket_link", args=[ids.number])),
+    Case(
+        "surveys:ticket_link",
+        lambda ids: reverse("surveys:ticket_link", args=[ids.number]),
+        variant="issue",
+        method="POST",
+        data=lambda ids: {"channel": "qr"},
+        prepare=resolve_first,
+        effect=lambda world: SurveyLink.objects.filter(issued_by=world.cast.specialist_a).exists(),
+    ),
+    Case(
+        "surveys:recovery_outcome",
+        lambda ids: reverse("surveys:recovery_outcome", args=[ids.follow_up]),
+        owners=(("manager_a", 200),),
+        foreigners=WITH_MANAGER_B,
+        prepare=lambda world: answer_low(world),
+    ),
+    Case(
+        "surveys:recovery_outcome",
+        lambda ids: reverse("surveys:recovery_outcome", args=[ids.follow_up]),
+        variant="record",
+        method="POST",
+        data=lambda ids: {"outcome": "contacted"},
+        owners=(("manager_a", 302),),
+        foreigners=WITH_MANAGER_B,
+        prepare=lambda world: answer_low(world),
+        effect=lambda world: RecoveryCase.objects.get(original=world.ticket).outcome == "contacted",
+    ),
     # --- the portal (aftersales/customers/urls.py)
     Case(
         "customers:portal_request",
@@ -656,6 +696,18 @@ def answer_surveys(world: World) -> None:
         _invitation, token = survey_invite(ticket=ticket, template=template)
         values = {"csat": 5, "nps": 10, "ces": 7, "text": comment}
         survey_respond(token=token, answers={item.pk: values[item.kind] for item in template.items.all()})
+
+
+def answer_low(world: World) -> None:
+    """Store A's request resolved and answered CSAT 1: a follow-up for store A's manager."""
+    from aftersales.surveys.models import SurveyTemplate
+    from aftersales.surveys.services import survey_invite, survey_respond
+
+    resolve_first(world)
+    template = SurveyTemplate.objects.get(code="transactional", active=True)
+    _invitation, token = survey_invite(ticket=world.ticket, template=template)
+    values = {"csat": 1, "nps": 2, "ces": 2, "text": "很差"}
+    survey_respond(token=token, answers={item.pk: values[item.kind] for item in template.items.all()})
 
 
 LIST_CASES: list[ListCase] = [

@@ -193,4 +193,5 @@ def test_a_low_score_row_links_its_follow_up_and_shows_its_outcome(client, answe
     text = client.get(URL).text
     # then
     link = reverse("service:ticket_detail", args=[case.follow_up.number])
-    assert f'<a href="{link}">{case.follow_up.number}</a> · compensated</td>' in text
+    outcome = reverse("surveys:recovery_outcome", args=[case.follow_up.number])
+    assert f'<a href="{link}">{case.follow_up.number}</a> · <a href="{outcome}">compensated</a></td>' in text
