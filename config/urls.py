@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("aftersales.accounts.urls")),
     path("portal/", include("aftersales.customers.urls")),
     path("s/", include("aftersales.surveys.urls")),
+    path("kpi/", include("aftersales.kpi.urls")),
     path("", home_view, name="home"),
     path("", include("aftersales.service.urls")),
 ]

@@ -23,6 +23,7 @@ install_error_handlers(api)
 def _add_routers() -> None:
     from aftersales.customers.api import router as customers_router
     from aftersales.integrations.api import router as integrations_router
+    from aftersales.kpi.api import router as kpi_router
     from aftersales.service.api import router as service_router
     from aftersales.surveys.api import router as surveys_router
 
@@ -30,6 +31,7 @@ def _add_routers() -> None:
     api.add_router("/", service_router)
     api.add_router("/", surveys_router)
     api.add_router("/", integrations_router)
+    api.add_router("/", kpi_router)
 
 
 _add_routers()

@@ -12,6 +12,7 @@ registration (response KPIs, volumes) and by resolution (MTTR, first-time-right,
 from datetime import timedelta
 
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.kpi.semantic import (
     Aggregation,
@@ -308,13 +309,15 @@ SURVEY_KPIS = (
         name_en="CSAT (top-2-box)",
         family=Family.SURVEY,
         reference="kpi-definitions §1, §2.1",
-        formula="count(CSAT answer ∈ {4, 5}) / count(CSAT answers), 1–5 scale",
+        formula=_("count(CSAT answer ∈ {4, 5}) / count(CSAT answers), 1–5 scale"),
         unit=Unit.PERCENT,
         direction=Direction.HIGHER,
         numerator=csat_top2,
         denominator=csat_answers,
-        variant="Default variant top-2-box (满意率), the reading of the seed's ≥95 %; attributed to the "
-        "date the customer answered. The mean score is csat_mean; the two are not comparable.",
+        variant=_(
+            "Default variant top-2-box (满意率), the reading of the seed's ≥95 %; attributed to the "
+            "date the customer answered. The mean score is csat_mean; the two are not comparable."
+        ),
         target=0.95,
         warning=0.90,
         min_n=SMALL_SAMPLE,
@@ -325,11 +328,11 @@ SURVEY_KPIS = (
         name_en="CSAT mean score",
         family=Family.SURVEY,
         reference="kpi-definitions §1",
-        formula="Σ CSAT answer / count(CSAT answers), 1–5 scale",
+        formula=_("Σ CSAT answer / count(CSAT answers), 1–5 scale"),
         unit=Unit.SCORE,
         direction=Direction.HIGHER,
         measure=csat_avg,
-        variant="Mean variant of CSAT, on the 1–5 scale; not comparable with csat_t2b.",
+        variant=_("Mean variant of CSAT, on the 1–5 scale; not comparable with csat_t2b."),
         min_n=SMALL_SAMPLE,
     ),
     Kpi(
@@ -338,12 +341,12 @@ SURVEY_KPIS = (
         name_en="CSAT index (0–100)",
         family=Family.SURVEY,
         reference="kpi-definitions §1",
-        formula="(csat_mean − 1) / (5 − 1) × 100",
+        formula=_("(csat_mean − 1) / (5 − 1) × 100"),
         unit=Unit.POINTS,
         direction=Direction.HIGHER,
         inputs=("csat_mean",),
         expression=lambda v: (v["csat_mean"] - 1) / 4 * 100,
-        variant="The mean normalised to 0–100 (the 100/75/50/25/0 weighting).",
+        variant=_("The mean normalised to 0–100 (the 100/75/50/25/0 weighting)."),
         min_n=SMALL_SAMPLE,
     ),
     Kpi(
@@ -352,13 +355,13 @@ SURVEY_KPIS = (
         name_en="Net Promoter Score",
         family=Family.SURVEY,
         reference="kpi-definitions §1",
-        formula="100 × (promoters (9–10) − detractors (0–6)) / all NPS answers (passives included)",
+        formula=_("100 × (promoters (9–10) − detractors (0–6)) / all NPS answers (passives included)"),
         unit=Unit.POINTS,
         direction=Direction.HIGHER,
         numerator=nps_net,
         denominator=nps_answers,
         scale=100,
-        variant="Segments are combined from the raw counts, never by averaging segment NPS values.",
+        variant=_("Segments are combined from the raw counts, never by averaging segment NPS values."),
         min_n=SMALL_SAMPLE,
     ),
     Kpi(
@@ -367,13 +370,15 @@ SURVEY_KPIS = (
         name_en="Customer Effort Score (% agree)",
         family=Family.SURVEY,
         reference="kpi-definitions §1",
-        formula="count(CES answer ≥ 5) / count(CES answers), 7-point agreement scale",
+        formula=_("count(CES answer ≥ 5) / count(CES answers), 7-point agreement scale"),
         unit=Unit.PERCENT,
         direction=Direction.HIGHER,
         numerator=ces_agree,
         denominator=ces_answers,
-        variant="Default % agree (5–7 on the 7-point CES 2.0 item, “made it easy”: higher is better); "
-        "the mean is ces_mean.",
+        variant=_(
+            "Default % agree (5–7 on the 7-point CES 2.0 item, “made it easy”: higher is better); "
+            "the mean is ces_mean."
+        ),
         min_n=SMALL_SAMPLE,
     ),
     Kpi(
@@ -382,7 +387,7 @@ SURVEY_KPIS = (
         name_en="Customer Effort Score (mean)",
         family=Family.SURVEY,
         reference="kpi-definitions §1",
-        formula="Σ CES answer / count(CES answers), 1–7",
+        formula=_("Σ CES answer / count(CES answers), 1–7"),
         unit=Unit.SCORE,
         direction=Direction.HIGHER,
         measure=ces_avg,
@@ -394,13 +399,15 @@ SURVEY_KPIS = (
         name_en="Survey response rate",
         family=Family.SURVEY,
         reference="kpi-definitions §2.1 (report n and response rate)",
-        formula="invitations answered / invitations sent, of those answered or expired",
+        formula=_("invitations answered / invitations sent, of those answered or expired"),
         unit=Unit.PERCENT,
         direction=Direction.HIGHER,
         numerator=invitations_answered,
         denominator=invitations_settled,
-        variant="Attributed to the date the invitation was sent; an invitation still open and unanswered "
-        "is left out until it expires (right-censoring).",
+        variant=_(
+            "Attributed to the date the invitation was sent; an invitation still open and unanswered "
+            "is left out until it expires (right-censoring)."
+        ),
     ),
 )
 
@@ -411,14 +418,18 @@ SERVICE_KPIS = (
         name_en="Effective response within 24 h",
         family=Family.SERVICE,
         reference="kpi-definitions §2.2",
-        formula="requests first answered within 24 h / requests registered, leaving out unanswered "
-        "requests younger than 24 h and requests cancelled unanswered",
+        formula=_(
+            "requests first answered within 24 h / requests registered, leaving out unanswered "
+            "requests younger than 24 h and requests cancelled unanswered"
+        ),
         unit=Unit.PERCENT,
         direction=Direction.HIGHER,
         numerator=response_24h_met,
         denominator=response_24h_judged,
-        variant="Calendar hours from registration; the first customer-facing contact (reply, logged call "
-        "or resolution) counts as the effective response, automatic acknowledgements do not.",
+        variant=_(
+            "Calendar hours from registration; the first customer-facing contact (reply, logged call "
+            "or resolution) counts as the effective response, automatic acknowledgements do not."
+        ),
         target=1.0,
         warning=0.95,
     ),
@@ -428,13 +439,15 @@ SERVICE_KPIS = (
         name_en="Mean first response time",
         family=Family.SERVICE,
         reference="kpi-definitions §2.3",
-        formula="Σ (first response − registration) / requests answered, calendar hours",
+        formula=_("Σ (first response − registration) / requests answered, calendar hours"),
         unit=Unit.HOURS,
         direction=Direction.LOWER,
         measure=first_response_avg,
         scale=MINUTES_TO_HOURS,
-        variant="Calendar hours, by registration date. Unanswered requests are missing from it: read it "
-        "with response_24h_rate.",
+        variant=_(
+            "Calendar hours, by registration date. Unanswered requests are missing from it: read it "
+            "with response_24h_rate."
+        ),
     ),
     Kpi(
         code="first_response_median_h",
@@ -442,7 +455,7 @@ SERVICE_KPIS = (
         name_en="Median first response time",
         family=Family.SERVICE,
         reference="kpi-definitions §2.3",
-        formula="median (first response − registration), calendar hours",
+        formula=_("median (first response − registration), calendar hours"),
         unit=Unit.HOURS,
         direction=Direction.LOWER,
         measure=first_response_p50,
@@ -454,7 +467,7 @@ SERVICE_KPIS = (
         name_en="First response time, 90th percentile",
         family=Family.SERVICE,
         reference="kpi-definitions §2.3",
-        formula="P90 (first response − registration), calendar hours, linear interpolation",
+        formula=_("P90 (first response − registration), calendar hours, linear interpolation"),
         unit=Unit.HOURS,
         direction=Direction.LOWER,
         measure=first_response_p90,
@@ -466,7 +479,7 @@ SERVICE_KPIS = (
         name_en="Mean first response time (business hours)",
         family=Family.SERVICE,
         reference="kpi-definitions §2.3, §0.7",
-        formula="Σ business time to first response / requests answered, in the store's working hours",
+        formula=_("Σ business time to first response / requests answered, in the store's working hours"),
         unit=Unit.HOURS,
         direction=Direction.LOWER,
         measure=first_response_business_avg,
@@ -478,7 +491,7 @@ SERVICE_KPIS = (
         name_en="Median first response time (business hours)",
         family=Family.SERVICE,
         reference="kpi-definitions §2.3, §0.7",
-        formula="median business time to first response",
+        formula=_("median business time to first response"),
         unit=Unit.HOURS,
         direction=Direction.LOWER,
         measure=first_response_business_p50,
@@ -490,7 +503,7 @@ SERVICE_KPIS = (
         name_en="First response time, 90th percentile (business hours)",
         family=Family.SERVICE,
         reference="kpi-definitions §2.3, §0.7",
-        formula="P90 business time to first response, linear interpolation",
+        formula=_("P90 business time to first response, linear interpolation"),
         unit=Unit.HOURS,
         direction=Direction.LOWER,
         measure=first_response_business_p90,
@@ -502,14 +515,18 @@ SERVICE_KPIS = (
         name_en="Resolution accuracy (first-time-right, 30 days)",
         family=Family.SERVICE,
         reference="kpi-definitions §2.4",
-        formula="requests resolved ≥ 30 days ago with no reopen and no new request for the same asset "
-        "and fault category within 30 days / requests resolved ≥ 30 days ago",
+        formula=_(
+            "requests resolved ≥ 30 days ago with no reopen and no new request for the same asset "
+            "and fault category within 30 days / requests resolved ≥ 30 days ago"
+        ),
         unit=Unit.PERCENT,
         direction=Direction.HIGHER,
         numerator=resolved_right_first_time,
         denominator=resolved_settled,
-        variant="N = 30 days for every kind; “same issue” = same asset and fault category; attributed "
-        "to the last resolution; periods whose 30 days have not passed leave those requests out.",
+        variant=_(
+            "N = 30 days for every kind; “same issue” = same asset and fault category; attributed "
+            "to the last resolution; periods whose 30 days have not passed leave those requests out."
+        ),
         target=0.98,
         warning=0.95,
     ),
@@ -519,13 +536,15 @@ SERVICE_KPIS = (
         name_en="Repeat-repair rate (30 days)",
         family=Family.SERVICE,
         reference="kpi-definitions §2.13",
-        formula="repairs of an asset followed within 30 days by a new request for the same asset and "
-        "fault category / repairs of an asset resolved ≥ 30 days ago",
+        formula=_(
+            "repairs of an asset followed within 30 days by a new request for the same asset and "
+            "fault category / repairs of an asset resolved ≥ 30 days ago"
+        ),
         unit=Unit.PERCENT,
         direction=Direction.LOWER,
         numerator=repairs_returned,
         denominator=repairs_settled,
-        variant="Counted by visits (台次): each repair request once.",
+        variant=_("Counted by visits (台次): each repair request once."),
     ),
     Kpi(
         code="reopen_rate",
@@ -533,13 +552,15 @@ SERVICE_KPIS = (
         name_en="Reopen rate",
         family=Family.SERVICE,
         reference="kpi-definitions §2.12",
-        formula="requests resolved ≥ 30 days ago that were reopened / requests resolved ≥ 30 days ago",
+        formula=_("requests resolved ≥ 30 days ago that were reopened / requests resolved ≥ 30 days ago"),
         unit=Unit.PERCENT,
         direction=Direction.LOWER,
         numerator=resolved_reopened,
         denominator=resolved_settled,
-        variant="The reopen window is the product's 30 days (reopening is refused later); requests whose "
-        "window is still open are left out.",
+        variant=_(
+            "The reopen window is the product's 30 days (reopening is refused later); requests whose "
+            "window is still open are left out."
+        ),
     ),
     Kpi(
         code="mttr_h",
@@ -547,12 +568,12 @@ SERVICE_KPIS = (
         name_en="Mean time to resolve",
         family=Family.SERVICE,
         reference="kpi-definitions §2.10",
-        formula="Σ (resolution − registration) / requests resolved, calendar hours",
+        formula=_("Σ (resolution − registration) / requests resolved, calendar hours"),
         unit=Unit.HOURS,
         direction=Direction.LOWER,
         measure=resolution_avg,
         scale=MINUTES_TO_HOURS,
-        variant="Calendar hours including time waiting for the customer or parts, by resolution date.",
+        variant=_("Calendar hours including time waiting for the customer or parts, by resolution date."),
     ),
     Kpi(
         code="mttr_business_h",
@@ -560,7 +581,7 @@ SERVICE_KPIS = (
         name_en="Mean time to resolve (business hours)",
         family=Family.SERVICE,
         reference="kpi-definitions §2.10, §0.7",
-        formula="Σ business time to resolution / requests resolved (waiting time taken out)",
+        formula=_("Σ business time to resolution / requests resolved (waiting time taken out)"),
         unit=Unit.HOURS,
         direction=Direction.LOWER,
         measure=resolution_business_avg,
@@ -572,12 +593,12 @@ SERVICE_KPIS = (
         name_en="SLA attainment (response)",
         family=Family.SERVICE,
         reference="kpi-definitions §2.11",
-        formula="response targets achieved / response targets completed (achieved + breached)",
+        formula=_("response targets achieved / response targets completed (achieved + breached)"),
         unit=Unit.PERCENT,
         direction=Direction.HIGHER,
         numerator=sla_response_achieved,
         denominator=sla_response_completed,
-        variant="Per target, by registration date; targets still running are left out.",
+        variant=_("Per target, by registration date; targets still running are left out."),
     ),
     Kpi(
         code="sla_resolution_rate",
@@ -585,12 +606,12 @@ SERVICE_KPIS = (
         name_en="SLA attainment (resolution)",
         family=Family.SERVICE,
         reference="kpi-definitions §2.11",
-        formula="resolution targets achieved / resolution targets completed (achieved + breached)",
+        formula=_("resolution targets achieved / resolution targets completed (achieved + breached)"),
         unit=Unit.PERCENT,
         direction=Direction.HIGHER,
         numerator=sla_resolution_achieved,
         denominator=sla_resolution_completed,
-        variant="Per target, by registration date; targets still running are left out.",
+        variant=_("Per target, by registration date; targets still running are left out."),
     ),
     Kpi(
         code="fcr",
@@ -598,14 +619,17 @@ SERVICE_KPIS = (
         name_en="First contact resolution",
         family=Family.SERVICE,
         reference="kpi-definitions §2.9",
-        formula="requests resolved with no customer message after the initial description / requests "
-        "resolved",
+        formula=_(
+            "requests resolved with no customer message after the initial description / requests resolved"
+        ),
         unit=Unit.PERCENT,
         direction=Direction.HIGHER,
         numerator=resolved_first_contact,
         denominator=resolved,
-        variant="Freshservice denominator: requests resolved in the period (not all contacts), all "
-        "channels; attributed to the resolution date.",
+        variant=_(
+            "Freshservice denominator: requests resolved in the period (not all contacts), all "
+            "channels; attributed to the resolution date."
+        ),
         target=0.80,
     ),
     Kpi(
@@ -614,14 +638,17 @@ SERVICE_KPIS = (
         name_en="Customer complaint rate",
         family=Family.SERVICE,
         reference="kpi-definitions §2.6",
-        formula="complaints registered in the period / service requests (other than complaints) resolved "
-        "in the period",
+        formula=_(
+            "complaints registered in the period / service requests (other than complaints) resolved "
+            "in the period"
+        ),
         unit=Unit.PERCENT,
         direction=Direction.LOWER,
         numerator=complaints_received,
         denominator=resolved_service,
-        variant="Base: service orders completed in the same period. A complaint is a request of kind "
-        "complaint.",
+        variant=_(
+            "Base: service orders completed in the same period. A complaint is a request of kind complaint."
+        ),
         target=0.01,
         warning=0.02,
     ),
@@ -631,11 +658,11 @@ SERVICE_KPIS = (
         name_en="Service requests received",
         family=Family.SERVICE,
         reference="kpi-definitions §0.2 (volume, by channel with the channel breakdown)",
-        formula="count(requests registered)",
+        formula=_("count(requests registered)"),
         unit=Unit.COUNT,
         direction=Direction.HIGHER,
         measure=received,
-        variant="Break it down by channel for the service volume by channel.",
+        variant=_("Break it down by channel for the service volume by channel."),
     ),
     Kpi(
         code="requests_resolved",
@@ -643,7 +670,7 @@ SERVICE_KPIS = (
         name_en="Service requests resolved",
         family=Family.SERVICE,
         reference="kpi-definitions §3b (orders completed)",
-        formula="count(requests resolved)",
+        formula=_("count(requests resolved)"),
         unit=Unit.COUNT,
         direction=Direction.HIGHER,
         measure=resolved,
@@ -657,14 +684,18 @@ CRM_KPIS = (
         name_en="Customer churn (6-month cohort)",
         family=Family.CRM,
         reference="kpi-definitions §3b, §5",
-        formula="customers with a request in the period and none in the 183 days after it / customers "
-        "with a request in the period",
+        formula=_(
+            "customers with a request in the period and none in the 183 days after it / customers "
+            "with a request in the period"
+        ),
         unit=Unit.PERCENT,
         direction=Direction.LOWER,
         numerator=customers_lost,
         denominator=customers_served,
-        variant="Dealer cohort form: shown for the cohort's own period (not month N+7); a visit is any "
-        "request not cancelled; customers are counted once per period and breakdown key.",
+        variant=_(
+            "Dealer cohort form: shown for the cohort's own period (not month N+7); a visit is any "
+            "request not cancelled; customers are counted once per period and breakdown key."
+        ),
         target=0.20,
         warning=0.25,
     ),
@@ -674,13 +705,15 @@ CRM_KPIS = (
         name_en="Customer retention (6-month cohort)",
         family=Family.CRM,
         reference="kpi-definitions §3b",
-        formula="1 − customer_churn_6m",
+        formula=_("1 − customer_churn_6m"),
         unit=Unit.PERCENT,
         direction=Direction.HIGHER,
         inputs=("customer_churn_6m",),
         expression=lambda v: 1 - v["customer_churn_6m"],
-        variant="Cohort form (1 − churn), not the period CRR (E − N) / S, which needs a customer "
-        "register with start and end dates.",
+        variant=_(
+            "Cohort form (1 − churn), not the period CRR (E − N) / S, which needs a customer "
+            "register with start and end dates."
+        ),
         target=0.80,
         warning=0.75,
     ),

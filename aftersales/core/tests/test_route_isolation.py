@@ -710,6 +710,15 @@ def answer_low(world: World) -> None:
     survey_respond(token=token, answers={item.pk: values[item.kind] for item in template.items.all()})
 
 
+MANAGERS = ("manager_a", "manager_b")
+# The world's requests were registered in March 2026: one value row per store the viewer may see.
+KPI_MARCH_BY_STORE = {
+    "codes": "requests_received",
+    "start": "2026-03-01",
+    "end": "2026-04-01",
+    "breakdown": "store",
+}
+
 LIST_CASES: list[ListCase] = [
     ListCase(
         "service:workspace",
@@ -812,6 +821,23 @@ LIST_CASES: list[ListCase] = [
         "all",
         (("manager_a", "manager_b"),),
         lambda w: [WEBHOOK_NAME, WEBHOOK_URL],
+        api=True,
+    ),
+    ListCase(
+        "kpi:values",
+        "by-store",
+        (*STAFF, MANAGERS),
+        lambda w: ['data-key="store-a"'],
+        query=lambda w: KPI_MARCH_BY_STORE,
+        foreign_sees=lambda w: ['data-key="store-b"'],
+    ),
+    ListCase(
+        "api:kpi_values",
+        "by-store",
+        (*STAFF, MANAGERS),
+        lambda w: ['"key": "store-a"'],
+        query=lambda w: KPI_MARCH_BY_STORE,
+        foreign_sees=lambda w: ['"key": "store-b"'],
         api=True,
     ),
     ListCase(
@@ -949,6 +975,8 @@ NOT_OBJECT: dict[str, str] = {
     "the questionnaire and the request number only; unknown, used or expired tokens are 404/410 "
     "(surveys/tests/test_views.py)",
     "surveys:thanks": "a fixed thank-you page: shows no object",
+    "kpi:catalogue": "the KPI definitions (codes, formulas, units, default targets): no store's data",
+    "api:kpi_catalogue": "the KPI definitions as JSON: no store's data",
     "api:surveys_form": "the questionnaire behind a survey link for integrations: the unguessable token is "
     "the permission, as for surveys:answer; reads only (surveys/tests/test_api.py)",
     "api:surveys_respond": "survey submission for integrations: the token in the body is the permission, as "

@@ -5,6 +5,7 @@ percentiles, one query per dataset, scoping). Runs on SQLite and, with DATABASE_
 from datetime import date, timedelta
 
 import pytest
+from django.utils import translation
 
 from aftersales.core.errors import ApplicationError
 from aftersales.kpi.engine import interpolated_percentile, kpi_values
@@ -366,7 +367,7 @@ def test_week_and_quarter_periods(cast, executive):
 )
 def test_bad_requests_name_the_parameter(executive, arguments, field, message):
     query = {"codes": ["nps"], "start": MARCH, "end": APRIL, "grain": "month", "user": executive, **arguments}
-    with pytest.raises(ApplicationError) as raised:
+    with translation.override("en"), pytest.raises(ApplicationError) as raised:
         kpi_values(**query)
     assert raised.value.field == field
     assert message in raised.value.message
@@ -393,3 +394,9 @@ def test_survey_response_rate_waits_for_open_invitations(cast, executive, frozen
     # then 2 / 3
     assert (cell.numerator, cell.denominator) == (2, 3)
     assert Ticket.objects.count() == 4
+
+
+def test_bad_requests_are_explained_in_chinese_by_default(executive):
+    with pytest.raises(ApplicationError) as raised:
+        kpi_values(codes=["nope"], start=MARCH, end=APRIL, user=executive)
+    assert raised.value.message == "未知的指标代码：nope。"

@@ -1,0 +1,58 @@
+"""`aftersales kpi values`: print KPI values as a table (every store, or what one user may see).
+
+aftersales kpi values --codes csat_t2b,mttr_h --start 2026-01-01 --end 2026-07-01 --grain month
+aftersales kpi values --breakdown store --as manager_a
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from aftersales.accounts.models import User
+from aftersales.core.errors import ApplicationError
+from aftersales.kpi.selectors import kpi_name, kpi_table, period_label, table_rows, values_query_from
+
+
+class Command(BaseCommand):
+    help = "KPIs: `kpi values` prints values per period (and breakdown key) as a table."
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True)
+        values = actions.add_parser("values", help="print KPI values as a table")
+        values.add_argument("--codes", default="", help="comma-separated KPI codes (default: all)")
+        values.add_argument("--start", default="", help="first day, YYYY-MM-DD (default: six months ago)")
+        values.add_argument("--end", default="", help="day after the last, YYYY-MM-DD (default: next month)")
+        values.add_argument("--grain", default="month", help="day, week, month, quarter or year")
+        values.add_argument("--breakdown", default="", help="store, region, specialist, channel, …")
+        values.add_argument("--as", dest="username", default="", help="only what this user may see")
+
+    def handle(self, *args, **options):
+        user = None
+        if options["username"]:
+            user = User.objects.filter(username=options["username"], is_active=True).first()
+            if user is None:
+                raise CommandError(f"--as: there is no active user '{options['username']}'")
+        params = {name: options[name] for name in ("codes", "start", "end", "grain", "breakdown")}
+        try:
+            query = values_query_from(params)
+            table = kpi_table(query=query, user=user)
+        except ApplicationError as exc:
+            raise CommandError(f"--{exc.field}: {exc.message}" if exc.field else exc.message) from exc
+        header = ["KPI", *[period_label(period, table.grain) for period in table.periods], "target"]
+        lines = [header]
+        for row in table_rows(table):
+            label = kpi_name(row.kpi) if row.key is None else f"  {row.key or '(none)'}"
+            lines.append([label, *[cell.text for cell in row.cells], row.target])
+        widths = [max(_width(line[i]) for line in lines) for i in range(len(header))]
+        for line in lines:
+            cells = [_pad(line[0], widths[0], left=True)]
+            cells += [_pad(text, width) for text, width in zip(line[1:], widths[1:], strict=True)]
+            self.stdout.write("  ".join(cells).rstrip())
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: Chinese characters take two."""
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+
+
+def _pad(text: str, width: int, *, left: bool = False) -> str:
+    space = " " * (width - _width(text))
+    return text + space if left else space + text

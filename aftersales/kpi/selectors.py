@@ -1,0 +1,165 @@
+"""Reads for the KPI pages, the API and the command: the catalogue as people read it, the parameters
+of a values request, and the values table with displayed numbers and status against the target."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from aftersales.core import clock
+from aftersales.core.errors import ApplicationError
+from aftersales.kpi.catalogue import CATALOGUE
+from aftersales.kpi.engine import KpiValues, kpi_values, organisation_zone
+from aftersales.kpi.semantic import Direction, Grain, Kpi, Unit
+
+DEFAULT_MONTHS = 6  # the values page opens on the last six months, the current one included
+
+
+def kpi_name(kpi: Kpi) -> str:
+    return kpi.name_en if (translation.get_language() or "").startswith("en") else kpi.name_zh
+
+
+def formatted(kpi: Kpi, value: float | None) -> str:
+    """A value as people read it (ratios ×100, §0.8); no value is "—", never 0."""
+    if value is None:
+        return "—"
+    match kpi.unit:
+        case Unit.PERCENT:
+            return f"{value * 100:.1f} %"
+        case Unit.COUNT:
+            return f"{value:,.0f}"
+        case Unit.POINTS:
+            return f"{value:+.1f}"
+        case Unit.SCORE:
+            return f"{value:.2f}"
+        case _:
+            return f"{value:.1f} {kpi.unit}"
+
+
+def status(kpi: Kpi, value: float | None) -> str:
+    """green at or beyond the target, amber between the warning threshold and the target, red past the
+    warning; "" without a value or a target."""
+    if value is None:
+        return ""
+    if kpi.direction == Direction.BAND and kpi.band:
+        low, high = kpi.band
+        return "green" if low <= value <= high else "red"
+    if kpi.target is None:
+        return ""
+    better = (lambda a, b: a >= b) if kpi.direction == Direction.HIGHER else (lambda a, b: a <= b)
+    if better(value, kpi.target):
+        return "green"
+    if kpi.warning is not None and better(value, kpi.warning):
+        return "amber"
+    return "red"
+
+
+@dataclass(frozen=True)
+class ValuesQuery:
+    codes: list[str]
+    start: date
+    end: date
+    grain: str
+    breakdown: str | None
+
+
+def values_query_from(params: Mapping, *, codes: list[str] | None = None) -> ValuesQuery:
+    """Parse `codes` (comma-separated, or repeated), `start`, `end` (ISO dates, end exclusive), `grain`
+    and `breakdown`; missing ones get the defaults (every KPI, the last six months by month, no
+    breakdown). A malformed date raises ApplicationError naming it; the engine checks the rest."""
+    raw_codes = codes if codes is not None else [params.get("codes", "")]
+    names = [code.strip() for text in raw_codes for code in (text or "").split(",") if code.strip()]
+    today = clock.now().astimezone(organisation_zone()).date()
+    end = _date(params, "end") or _month_after(today)
+    start = _date(params, "start") or _months_before(end, DEFAULT_MONTHS)
+    return ValuesQuery(
+        codes=names or [kpi.code for kpi in CATALOGUE],
+        start=start,
+        end=end,
+        grain=(params.get("grain") or Grain.MONTH).strip(),
+        breakdown=(params.get("breakdown") or "").strip() or None,
+    )
+
+
+def _date(params: Mapping, name: str) -> date | None:
+    text = (params.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ApplicationError(
+            _("'%(value)s' is not a date (YYYY-MM-DD) for %(name)s.") % {"value": text, "name": name},
+            field=name,
+        ) from None
+
+
+def _month_after(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _months_before(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def kpi_table(*, query: ValuesQuery, user) -> KpiValues:
+    return kpi_values(
+        codes=query.codes,
+        start=query.start,
+        end=query.end,
+        grain=query.grain,
+        breakdown=query.breakdown,
+        user=user,
+    )
+
+
+@dataclass(frozen=True)
+class DisplayedCell:
+    text: str
+    status: str
+    n: int
+    small_sample: bool
+
+
+@dataclass(frozen=True)
+class TableRow:
+    kpi: Kpi
+    name: str
+    key: str | None  # None: all keys
+    cells: list[DisplayedCell]
+    target: str
+
+
+def table_rows(values: KpiValues) -> list[TableRow]:
+    """One row per KPI (and per breakdown key under it, the "all" row first), a cell per period."""
+    rows = []
+    for kpi in values.kpis:
+        for key in [None, *values.keys]:
+            cells = []
+            for period in values.periods:
+                cell = values.cell(kpi.code, period, key)
+                small = kpi.min_n is not None and cell.value is not None and cell.n < kpi.min_n
+                cells.append(
+                    DisplayedCell(formatted(kpi, cell.value), status(kpi, cell.value), cell.n, small)
+                )
+            rows.append(TableRow(kpi, kpi_name(kpi), key, cells, formatted(kpi, kpi.target)))
+    return rows
+
+
+def period_label(period: date, grain: str) -> str:
+    match grain:
+        case Grain.DAY:
+            return period.isoformat()
+        case Grain.WEEK:
+            year, week, _weekday = period.isocalendar()
+            return f"{year}-W{week:02d}"
+        case Grain.MONTH:
+            return f"{period:%Y-%m}"
+        case Grain.QUARTER:
+            return f"{period.year}-Q{(period.month - 1) // 3 + 1}"
+    return str(period.year)

@@ -1,0 +1,213 @@
+"""The catalogue and values pages, the API and the `kpi values` command: reachable by staff, scoped like
+every read, and bad parameters answered with a 400 that names the parameter."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import translation
+
+from aftersales.accounts.models import Role
+from aftersales.api.testing import api_client, get
+from aftersales.core import testing
+from aftersales.kpi.catalogue import CATALOGUE
+from aftersales.kpi.tests.rows import at, request, survey
+
+pytestmark = pytest.mark.django_db
+
+MARCH = {"start": "2026-03-01", "end": "2026-04-01", "grain": "month"}
+
+
+@pytest.fixture
+def march(cast, frozen_clock):
+    """Store A: 2 requests, one answered with CSAT 5; store B: 1 request answered with CSAT 1."""
+    frozen_clock(at(2026, 4, 15, 12))
+    first = request(cast.store_a, cast.customer_a, at(2026, 3, 2, 9), first_response_after=timedelta(hours=2))
+    request(cast.store_a, cast.customer_a, at(2026, 3, 3, 9), first_response_after=timedelta(hours=30))
+    survey(first, at(2026, 3, 4, 9), csat=5)
+    survey(request(cast.store_b, cast.customer_b, at(2026, 3, 2, 9)), at(2026, 3, 4, 9), csat=1)
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_catalogue_page_lists_every_kpi_with_its_definition(specialist_a):
+    response = signed_in(specialist_a).get("/kpi/catalogue/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    for kpi in CATALOGUE:
+        assert f'id="kpi-{kpi.code}"' in text
+        assert kpi.name_zh in text
+        assert kpi.reference in text
+    assert "95.0 %" in text  # the CSAT default target
+
+
+def test_the_values_page_shows_values_against_the_target_and_a_dash_for_no_value(manager_a, march):
+    # when store A's manager looks at March, by store
+    query = {**MARCH, "codes": ["response_24h_rate", "csat_t2b", "mttr_h"], "breakdown": "store"}
+    response = signed_in(manager_a).get("/kpi/", query)
+    # then
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    shown = {(row.kpi.code, row.key): [cell.text for cell in row.cells] for row in rows}
+    assert shown == {
+        ("response_24h_rate", None): ["50.0 %"],
+        ("response_24h_rate", "store-a"): ["50.0 %"],
+        ("csat_t2b", None): ["100.0 %"],
+        ("csat_t2b", "store-a"): ["100.0 %"],
+        ("mttr_h", None): ["—"],
+        ("mttr_h", "store-a"): ["—"],
+    }
+    first = rows[0]
+    assert (first.cells[0].status, first.target) == ("red", "100.0 %")
+    assert rows[2].cells[0].small_sample  # n = 1 < 30
+    assert "store-b" not in response.content.decode()
+
+
+def test_the_values_page_answers_bad_parameters_with_400(specialist_a):
+    client = signed_in(specialist_a)
+    with translation.override("en"):
+        response = client.get("/kpi/", {**MARCH, "start": "2026-05-01"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.context["error"].field == "end"
+
+
+def test_kpi_pages_are_for_staff(customer_a):
+    client = signed_in(customer_a.user)
+    assert client.get("/kpi/").status_code == 403
+    assert client.get("/kpi/catalogue/").status_code == 403
+    assert Client().get("/kpi/").status_code == 302
+
+
+def test_api_catalogue(specialist_a):
+    response = get(api_client(specialist_a), "/kpi/catalogue")
+    assert response.status_code == 200
+    body = response.json()
+    assert [row["code"] for row in body] == [kpi.code for kpi in CATALOGUE]
+    csat = body[0]
+    assert csat == {
+        "code": "csat_t2b",
+        "name_zh": "客户满意率（前两项）",
+        "name_en": "CSAT (top-2-box)",
+        "family": "survey",
+        "kind": "ratio",
+        "reference": "kpi-definitions §1, §2.1",
+        "formula": "count(CSAT answer ∈ {4, 5}) / count(CSAT answers), 1–5 scale",
+        "unit": "%",
+        "direction": "higher_better",
+        "variant": CATALOGUE.get("csat_t2b").variant,
+        "target": 0.95,
+        "warning": 0.9,
+        "min_n": 30,
+    }
+
+
+def test_api_values_by_store_for_a_manager(manager_a, march):
+    response = get(
+        api_client(manager_a), "/kpi/values", codes="csat_t2b,requests_received", breakdown="store", **MARCH
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["periods"], body["keys"], body["breakdown"]) == (["2026-03-01"], ["store-a"], "store")
+    cells = {(cell["kpi"], cell["key"]): cell for cell in body["values"]}
+    assert set(cells) == {
+        ("csat_t2b", "store-a"),
+        ("csat_t2b", None),
+        ("requests_received", "store-a"),
+        ("requests_received", None),
+    }
+    assert cells[("csat_t2b", None)] == {
+        "kpi": "csat_t2b",
+        "period": "2026-03-01",
+        "key": None,
+        "value": 1.0,
+        "numerator": 1.0,
+        "denominator": 1.0,
+        "n": 1,
+    }
+    assert cells[("requests_received", None)]["value"] == 2
+
+
+def test_api_values_company_wide_for_an_executive(executive, march):
+    body = get(api_client(executive), "/kpi/values", codes="csat_t2b", **MARCH).json()
+    [cell] = body["values"]
+    assert (cell["numerator"], cell["denominator"], cell["value"]) == (1, 2, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"codes": "csat_t2b,nope"}, "codes", "Unknown KPI code(s): nope."),
+        ({"start": "2026-04-01", "end": "2026-03-01"}, "end", "The period must end after it starts"),
+        ({"start": "1 March"}, "start", "'1 March' is not a date (YYYY-MM-DD) for start."),
+        ({"grain": "fortnight"}, "grain", "Unknown grain 'fortnight'"),
+        ({"breakdown": "colour"}, "breakdown", "cannot be broken down by 'colour'"),
+    ],
+)
+def test_api_values_bad_parameters_are_400_naming_the_parameter(specialist_a, params, field, message):
+    response = get(api_client(specialist_a), "/kpi/values", **{**MARCH, "codes": "csat_t2b", **params})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["extra"]["field"] == field
+    assert message in body["message"]
+
+
+def test_api_kpis_are_for_staff(customer_a):
+    response = get(api_client(customer_a.user), "/kpi/values", **MARCH)
+    assert response.status_code == 403
+
+
+def test_command_prints_a_table(march):
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command(
+            "kpi",
+            "values",
+            "--codes",
+            "csat_t2b,requests_received",
+            "--start",
+            "2026-03-01",
+            "--end",
+            "2026-04-01",
+            "--breakdown",
+            "store",
+            stdout=out,
+        )
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["KPI", "2026-03", "target"]
+    assert [line.split() for line in lines[1:]] == [
+        ["CSAT", "(top-2-box)", "50.0", "%", "95.0", "%"],
+        ["store-a", "100.0", "%", "95.0", "%"],
+        ["store-b", "0.0", "%", "95.0", "%"],
+        ["Service", "requests", "received", "3", "—"],
+        ["store-a", "2", "—"],
+        ["store-b", "1", "—"],
+    ]
+
+
+def test_command_as_a_user_and_bad_input(march, cast):
+    testing.make_user("manager_b", Role.STORE_MANAGER, stores=(cast.store_b,))
+    out = io.StringIO()
+    call_command(
+        "kpi",
+        "values",
+        "--codes",
+        "requests_received",
+        "--start",
+        "2026-03-01",
+        "--end",
+        "2026-04-01",
+        "--as",
+        "manager_b",
+        stdout=out,
+    )
+    assert out.getvalue().splitlines()[1].split()[-2:] == ["1", "—"]
+    with pytest.raises(CommandError, match="--grain: Unknown grain 'hour'"):
+        call_command("kpi", "values", "--grain", "hour")
+    with pytest.raises(CommandError, match="--as: there is no active user 'nobody'"):
+        call_command("kpi", "values", "--as", "nobody")
