@@ -31,6 +31,7 @@ class PeriodicJob:
 JOBS: list[PeriodicJob] = [
     PeriodicJob("sla-scan", timedelta(minutes=1), "aftersales.service.tasks.sla_scan_task"),
     PeriodicJob("survey-dispatch", timedelta(minutes=10), "aftersales.surveys.tasks.survey_dispatch_task"),
+    PeriodicJob("survey-campaigns", timedelta(minutes=10), "aftersales.surveys.tasks.campaign_batches_task"),
     PeriodicJob("webhooks", timedelta(minutes=1), "aftersales.integrations.tasks.webhooks_task"),
     PeriodicJob(
         "complaint-escalation", timedelta(minutes=1), "aftersales.service.tasks.complaint_escalation_task"

@@ -84,15 +84,28 @@ def event_payload(event, name: str) -> dict:
 
 
 def survey_payload(response) -> dict:
-    """The request it was about and the numeric scores by item kind (csat, nps, ces, rating)."""
+    """What it was about — the request, or the relationship survey campaign and its topic — and the
+    numeric scores by item kind (csat, nps, ces, rating)."""
     scores = {
         answer.item.kind: answer.number for answer in response.answers.all() if answer.number is not None
     }
+    invitation = response.invitation
+    about = (
+        {"request": request_part(invitation.ticket)}
+        if invitation.ticket_id
+        else {
+            "campaign": {
+                "id": invitation.campaign_id,
+                "name": invitation.campaign.name,
+                "topic": invitation.campaign.topic,
+            }
+        }
+    )
     return {
         "event": "survey.answered",
         "response_id": response.pk,
         "occurred_at": response.created_at.isoformat(),
-        "request": request_part(response.invitation.ticket),
+        **about,
         "scores": scores,
     }
 
@@ -166,14 +179,16 @@ def webhook_events_collect(*, now: datetime) -> int:
 
     responses = list(
         SurveyResponse.objects.filter(pk__gt=_cursor_position(SURVEY_CURSOR_NAME))
-        .select_related("invitation__ticket__store")
+        .select_related("invitation__ticket__store", "invitation__campaign", "invitation__customer")
         .prefetch_related("answers__item")
         .order_by("pk")[:BATCH]
     )
 
     def response_match(response):
-        ticket = response.invitation.ticket
-        return [("survey.answered", ticket.store_id, response.created_at, lambda: survey_payload(response))]
+        # A campaign's answer belongs to the store the customer calls home.
+        invitation = response.invitation
+        store_id = invitation.ticket.store_id if invitation.ticket_id else invitation.customer.home_store_id
+        return [("survey.answered", store_id, response.created_at, lambda: survey_payload(response))]
 
     return _collect(cursor_name=CURSOR_NAME, rows=events, matches=event_match, now=now) + _collect(
         cursor_name=SURVEY_CURSOR_NAME, rows=responses, matches=response_match, now=now
@@ -185,8 +200,13 @@ def render_body(delivery: WebhookDelivery) -> bytes:
     if subscription.format == WebhookSubscription.Format.JSON:
         body = {"id": delivery.pk, **delivery.payload}
     else:
-        request = delivery.payload.get("request", {})
-        content = f"[{delivery.event}] {request.get('number', '')} {request.get('subject', '')}".strip()
+        request = delivery.payload.get("request") or {}
+        about = (
+            delivery.payload["campaign"]["name"]
+            if "campaign" in delivery.payload
+            else f"{request.get('number', '')} {request.get('subject', '')}"
+        )
+        content = f"[{delivery.event}] {about}".strip()
         body = {"msgtype": "text", "text": {"content": content}}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 

@@ -1,9 +1,11 @@
 """Read-only admin for surveys: templates change only through `survey_template_revise` (a new version,
-so answers keep the wording they were given), invitations and responses only through the link."""
+so answers keep the wording they were given), invitations and responses only through the link, campaigns
+only through their pages (their services check who may run them)."""
 
 from django.contrib import admin
 
 from aftersales.surveys.models import (
+    Campaign,
     RecoveryCase,
     SurveyAnswer,
     SurveyInvitation,
@@ -41,10 +43,10 @@ class SurveyTemplateAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(SurveyInvitation)
 class SurveyInvitationAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["ticket", "template", "sent_at", "expires_at", "answered_at"]
+    list_display = ["ticket", "campaign", "customer", "template", "sent_at", "expires_at", "answered_at"]
     list_filter = ["template"]
-    search_fields = ["ticket__number"]
-    list_select_related = ["ticket", "template"]
+    search_fields = ["ticket__number", "campaign__name"]
+    list_select_related = ["ticket", "campaign", "customer", "template"]
     exclude = ["token_digest"]
 
 
@@ -71,3 +73,10 @@ class RecoveryCaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["outcome"]
     search_fields = ["original__number", "follow_up__number"]
     list_select_related = ["original", "follow_up"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["name", "topic", "status", "population_size", "batches_sent", "created_at"]
+    list_filter = ["status", "topic"]
+    search_fields = ["name"]

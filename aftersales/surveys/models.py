@@ -2,7 +2,12 @@
 
 A template is never edited in place once used: a change is a new row with the same `code` and the next
 `version`, and only one version of a code is active. An invitation and its response keep the version
-they were sent and answered with, so old answers stay readable against the wording they had."""
+they were sent and answered with, so old answers stay readable against the wording they had.
+
+An invitation is about one resolved request (transactional) or part of a relationship survey campaign
+(`Campaign`: a sample of customers asked about product quality, service or partners, S2 第八条).
+
+Models only here; the surveys app's querysets live in `querysets.py`."""
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.models import TimeStampedModel
+from aftersales.surveys.querysets import CampaignQuerySet
 
 
 class SurveyTemplate(TimeStampedModel):
@@ -83,10 +89,133 @@ class SurveyItem(TimeStampedModel):
         ]
 
 
-class SurveyInvitation(TimeStampedModel):
-    """One per ticket and template. Only the SHA-256 digest of the link's token is stored."""
+class Campaign(TimeStampedModel):
+    """A periodic relationship survey: criteria pick the population, a seeded draw picks the sample
+    (`CampaignRecipient` rows), and the sample is invited in batches of `batch_size`, one batch every
+    `batch_interval_hours` (services in `surveys/campaigns.py`).
 
-    ticket = models.ForeignKey("service.Ticket", on_delete=models.CASCADE, related_name="survey_invitations")
+    draft (criteria editable, sample drawn and redrawn) → scheduled (start time ahead) or running →
+    finished (every recipient handled) | cancelled. Timestamps of each step are kept on the row."""
+
+    class Topic(models.TextChoices):
+        PRODUCT_QUALITY = "product_quality", _("product quality")
+        SERVICE = "service", _("after-sales service")
+        PARTNERS = "partners", _("partners and dealers")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SCHEDULED = "scheduled", _("scheduled")
+        RUNNING = "running", _("running")
+        FINISHED = "finished", _("finished")
+        CANCELLED = "cancelled", _("cancelled")
+
+    # The relationship template seeded for each topic (migration 0005); a campaign may use another one.
+    TOPIC_TEMPLATES = {
+        Topic.PRODUCT_QUALITY: "relationship_product",
+        Topic.SERVICE: "relationship_service",
+        Topic.PARTNERS: "relationship_partners",
+    }
+
+    name = models.CharField(_("name"), max_length=200)
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    template = models.ForeignKey(
+        SurveyTemplate, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("survey template")
+    )
+    # Sampling criteria; an empty one does not restrict.
+    stores = models.ManyToManyField(
+        "accounts.Store", blank=True, related_name="survey_campaigns", verbose_name=_("home stores")
+    )
+    product_categories = models.ManyToManyField(
+        "customers.ProductCategory",
+        blank=True,
+        related_name="survey_campaigns",
+        verbose_name=_("product categories"),
+    )
+    tiers = models.JSONField(_("customer tiers"), default=list, blank=True)
+    last_service_from = models.DateField(_("last service from"), null=True, blank=True)
+    last_service_to = models.DateField(_("last service to"), null=True, blank=True)
+    exclude_surveyed_days = models.PositiveSmallIntegerField(
+        _("exclude customers surveyed within (days)"), default=90
+    )
+    sample_size = models.PositiveIntegerField(_("sample size"), null=True, blank=True)
+    sample_percent = models.PositiveSmallIntegerField(
+        _("sample (% of the population)"), null=True, blank=True
+    )
+    random_seed = models.PositiveIntegerField(_("random seed"))
+    batch_size = models.PositiveIntegerField(_("batch size"), default=100)
+    batch_interval_hours = models.PositiveSmallIntegerField(_("hours between batches"), default=24)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    starts_at = models.DateTimeField(_("first batch at"), null=True, blank=True)
+    population_size = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    drawn_at = models.DateTimeField(_("sample drawn"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    last_batch_at = models.DateTimeField(_("last batch sent"), null=True, blank=True)
+    batches_sent = models.PositiveSmallIntegerField(_("batches sent"), default=0)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("survey campaign")
+        verbose_name_plural = _("survey campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sample_size__isnull=True) ^ Q(sample_percent__isnull=True),
+                name="survey_campaign_size_or_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_percent__isnull=True) | Q(sample_percent__gte=1, sample_percent__lte=100),
+                name="survey_campaign_percent_1_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_size__isnull=True) | Q(sample_size__gte=1),
+                name="survey_campaign_size_positive",
+            ),
+            models.CheckConstraint(condition=Q(batch_size__gte=1), name="survey_campaign_batch_positive"),
+            models.CheckConstraint(
+                condition=Q(last_service_from__isnull=True)
+                | Q(last_service_to__isnull=True)
+                | Q(last_service_to__gte=models.F("last_service_from")),
+                name="survey_campaign_service_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_open(self) -> bool:
+        """Still to send (or still in preparation): it can be cancelled."""
+        return self.status in {self.Status.DRAFT, self.Status.SCHEDULED, self.Status.RUNNING}
+
+
+class SurveyInvitation(TimeStampedModel):
+    """Either about one resolved request (`ticket`) or part of a campaign (`campaign` and the invited
+    `customer`; the ticket has its own customer). Only the SHA-256 digest of the link's token is stored."""
+
+    ticket = models.ForeignKey(
+        "service.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="survey_invitations"
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="campaign_invitations",
+    )
     template = models.ForeignKey(SurveyTemplate, on_delete=models.PROTECT, related_name="invitations")
     token_digest = models.CharField(max_length=64, unique=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -99,10 +228,20 @@ class SurveyInvitation(TimeStampedModel):
         verbose_name = _("survey invitation")
         verbose_name_plural = _("survey invitations")
         constraints = [
-            models.UniqueConstraint(fields=["ticket", "template"], name="survey_invitation_one_per_ticket")
+            models.UniqueConstraint(fields=["ticket", "template"], name="survey_invitation_one_per_ticket"),
+            models.UniqueConstraint(
+                fields=["campaign", "customer"], name="survey_invitation_one_per_campaign"
+            ),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=False, campaign__isnull=True, customer__isnull=True)
+                | Q(ticket__isnull=True, campaign__isnull=False, customer__isnull=False),
+                name="survey_invitation_ticket_or_campaign",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.campaign_id:
+            return f"{self.campaign_id}/{self.customer_id} {self.template}"
         return f"{self.ticket_id} {self.template}"
 
 
@@ -136,6 +275,37 @@ class SurveyLink(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.invitation_id} {self.channel}"
+
+
+class CampaignRecipient(models.Model):
+    """A customer drawn into a campaign's sample, in draw order (`position`). Sending gives it a batch
+    number and its invitation, or a skip reason when the customer can no longer be mailed."""
+
+    class Skipped(models.TextChoices):
+        NO_EMAIL = "no_email", _("no email address any more")
+        NO_CONSENT = "no_consent", _("withdrew consent to be contacted")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(_("position in the draw"))
+    batch = models.PositiveSmallIntegerField(_("batch"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("sent or skipped"), null=True, blank=True)
+    invitation = models.OneToOneField(
+        SurveyInvitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="recipient"
+    )
+    skipped = models.CharField(_("skipped"), max_length=12, choices=Skipped.choices, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "position"]
+        verbose_name = _("campaign recipient")
+        verbose_name_plural = _("campaign recipients")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "customer"], name="campaign_recipient_once"),
+            models.UniqueConstraint(fields=["campaign", "position"], name="campaign_recipient_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} #{self.position}"
 
 
 class SurveyResponse(TimeStampedModel):

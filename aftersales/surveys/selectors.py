@@ -1,15 +1,16 @@
-"""Reads of the surveys app for staff: the results list, scoped to the requests a person may see."""
+"""Reads of the surveys app for staff: the results list, scoped to the requests and campaigns a person may
+see, and a campaign's progress."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 
 from aftersales.accounts.models import HANDLER_ROLES, Store, User
 from aftersales.customers.models import ProductModel
 from aftersales.service.models import Ticket
 from aftersales.service.models.tickets import Channel
-from aftersales.surveys.models import SurveyAnswer, SurveyItem, SurveyResponse
+from aftersales.surveys.models import Campaign, CampaignRecipient, SurveyAnswer, SurveyItem, SurveyResponse
 
 PAGE_SIZE = 25
 
@@ -20,6 +21,7 @@ class ResultFilters:
     specialist: int | None = None
     product_model: int | None = None
     channel: str = ""
+    campaign: int | None = None
     csat: int | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -52,6 +54,7 @@ def filters_from(params) -> ResultFilters:
         specialist=_int(params.get("specialist")),
         product_model=_int(params.get("product_model")),
         channel=channel if channel in Channel.values else "",
+        campaign=_int(params.get("campaign")),
         csat=_int(params.get("csat")),
         date_from=_date(params.get("from")),
         date_to=_date(params.get("to")),
@@ -68,16 +71,22 @@ def _answer(kind: str, column: str) -> Subquery:
 
 
 def survey_results(*, user: User, filters: ResultFilters) -> QuerySet[SurveyResponse]:
-    """Responses to requests visible to `user`, newest first, each with csat, nps, ces and comment
-    annotated: one query for any number of rows."""
+    """Responses to the requests and campaigns visible to `user`, newest first, each with csat, nps, ces
+    and comment annotated: one query for any number of rows. The request filters (store, specialist,
+    product, channel) apply to answers about a request; a campaign's answers are about no request."""
     visible = Ticket.objects.visible_to(user).values("pk")
+    campaigns = Campaign.objects.visible_to(user).values("pk")
     responses = (
-        SurveyResponse.objects.filter(invitation__ticket__in=visible)
+        SurveyResponse.objects.filter(
+            Q(invitation__ticket__in=visible) | Q(invitation__campaign__in=campaigns)
+        )
         .select_related(
             "invitation__template",
             "invitation__ticket__store",
             "invitation__ticket__assignee",
             "invitation__ticket__asset__product_model",
+            "invitation__campaign",
+            "invitation__customer__home_store",
             "recovery__follow_up",
         )
         .annotate(
@@ -88,9 +97,13 @@ def survey_results(*, user: User, filters: ResultFilters) -> QuerySet[SurveyResp
         )
         .order_by("-created_at", "-pk")
     )
+    if filters.campaign is not None:
+        responses = responses.filter(invitation__campaign_id=filters.campaign)
     ticket = "invitation__ticket__"
-    if filters.store is not None:
-        responses = responses.filter(**{f"{ticket}store_id": filters.store})
+    if filters.store is not None:  # a campaign's answer belongs to the customer's home store
+        responses = responses.filter(
+            Q(**{f"{ticket}store_id": filters.store}) | Q(invitation__customer__home_store_id=filters.store)
+        )
     if filters.specialist is not None:
         responses = responses.filter(**{f"{ticket}assignee_id": filters.specialist})
     if filters.product_model is not None:
@@ -127,5 +140,83 @@ def filter_choices(*, user: User) -> dict[str, list]:
         "specialists": list(specialists),
         "product_models": list(ProductModel.objects.order_by("name")),
         "channels": list(Channel.choices),
+        "campaigns": list(Campaign.objects.visible_to(user).order_by("-created_at", "-pk")),
         "scores": list(range(1, 6)),
     }
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    batch: int
+    sent_at: datetime
+    invited: int
+    skipped: int
+    answered: int
+
+    @property
+    def response_rate(self) -> float | None:
+        return response_rate(answered=self.answered, invited=self.invited)
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    population: int | None
+    sampled: int
+    invited: int
+    skipped: int
+    pending: int
+    answered: int
+    batches: list[BatchProgress]
+
+    @property
+    def response_rate(self) -> float | None:
+        return response_rate(answered=self.answered, invited=self.invited)
+
+    @property
+    def largest_batch(self) -> int:
+        return max((batch.invited for batch in self.batches), default=0)
+
+
+def response_rate(*, answered: int, invited: int) -> float | None:
+    """Answered invitations per invitation sent, in percent to one decimal; None before any was sent
+    (skipped recipients were never asked, so they do not count)."""
+    return round(100 * answered / invited, 1) if invited else None
+
+
+def campaign_progress(campaign: Campaign) -> CampaignProgress:
+    """Sampled, sent, answered and the response rate, in total and per batch: one query."""
+    rows = (
+        CampaignRecipient.objects.filter(campaign=campaign)
+        .values("batch")
+        .annotate(
+            sampled=Count("pk"),
+            invited=Count("invitation"),
+            skipped=Count("pk", filter=~Q(skipped="")),
+            answered=Count("invitation", filter=Q(invitation__answered_at__isnull=False)),
+            sent_at=Min("handled_at"),
+        )
+        .order_by("batch")
+    )
+    batches, pending = [], 0
+    for row in rows:
+        if row["batch"] is None:
+            pending = row["sampled"]
+            continue
+        batches.append(
+            BatchProgress(
+                batch=row["batch"],
+                sent_at=row["sent_at"],
+                invited=row["invited"],
+                skipped=row["skipped"],
+                answered=row["answered"],
+            )
+        )
+    return CampaignProgress(
+        population=campaign.population_size,
+        sampled=pending + sum(batch.invited + batch.skipped for batch in batches),
+        invited=sum(batch.invited for batch in batches),
+        skipped=sum(batch.skipped for batch in batches),
+        pending=pending,
+        answered=sum(batch.answered for batch in batches),
+        batches=batches,
+    )

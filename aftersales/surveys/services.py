@@ -248,7 +248,10 @@ def survey_reminders_send(*, now: datetime | None = None) -> int:
     `reminded_at` in the same transaction as its link and mail: run twice, or by two workers at once,
     it still mails once; never after an answer or the expiry."""
     now = now or clock.now()
+    # A campaign's invitation gets no reminder: a relationship survey asks people who merely agreed to
+    # be contacted, once, without insisting (surveys/campaigns.py).
     due = SurveyInvitation.objects.filter(
+        ticket__isnull=False,
         sent_at__lte=now - timedelta(days=reminder_days()),
         reminded_at__isnull=True,
         answered_at__isnull=True,
@@ -346,7 +349,7 @@ def _invitation_by_token(token: str) -> SurveyInvitation | None:
     """The invitation whose first (mailed) token or any later link is `token`: two indexed lookups at
     most, the second only for a token that is not the invitation's own."""
     digest = token_digest(token or "")
-    invitations = SurveyInvitation.objects.select_related("template", "ticket", "ticket__store")
+    invitations = SurveyInvitation.objects.select_related("template", "ticket", "ticket__store", "campaign")
     invitation = invitations.filter(token_digest=digest).first()
     if invitation is None:
         invitation = invitations.filter(links__token_digest=digest).first()
@@ -460,7 +463,8 @@ def survey_respond(*, token: str, answers: dict, now: datetime | None = None) ->
         invitation.answered_at = now
         invitation.save(update_fields=["answered_at", "updated_at"])
         response.invitation = invitation
-        recovery_open(response=response, answers=rows)
+        if invitation.ticket_id is not None:  # a campaign's answer opens no follow-up: see campaigns.py
+            recovery_open(response=response, answers=rows)
     return response
 
 

@@ -103,6 +103,7 @@ def answer(request, token: str):
     context = {
         "invitation": invitation,
         "ticket": invitation.ticket,
+        "campaign": invitation.campaign,
         "rows": _rows(items, answers, errors),
         "errors": errors,
         "english": (translation.get_language() or "").startswith("en"),

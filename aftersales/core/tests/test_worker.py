@@ -131,6 +131,7 @@ def test_the_schedule_declares_the_sla_scan_every_minute():
     assert [(job.name, job.every, job.task_path, job.enabled_by) for job in schedule.JOBS] == [
         ("sla-scan", timedelta(minutes=1), "aftersales.service.tasks.sla_scan_task", ""),
         ("survey-dispatch", timedelta(minutes=10), "aftersales.surveys.tasks.survey_dispatch_task", ""),
+        ("survey-campaigns", timedelta(minutes=10), "aftersales.surveys.tasks.campaign_batches_task", ""),
         ("webhooks", timedelta(minutes=1), "aftersales.integrations.tasks.webhooks_task", ""),
         (
             "complaint-escalation",

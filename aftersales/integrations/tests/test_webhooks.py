@@ -437,3 +437,50 @@ def test_a_complaint_opened_by_the_complaint_service_carries_its_severity(cast, 
     body = json.loads(request["body"])
     assert (body["event"], body["request"]["number"]) == ("complaint.opened", ticket.number)
     assert body["complaint"] == {"severity": 1, "source": "social_media"}
+
+
+def test_an_answered_campaign_survey_names_its_campaign_and_goes_to_the_customers_home_store(
+    cast, frozen_clock, receiver, django_capture_on_commit_callbacks, mailoutbox
+):
+    # given subscriptions of store B and store A to survey.answered, and customer_b's campaign answer
+    import re
+
+    from aftersales.surveys.campaigns import Criteria, campaign_create, campaign_sample_draw, campaign_start
+    from aftersales.surveys.services import survey_respond
+
+    now = frozen_clock(MONDAY_10)
+    subscribe(receiver.url("/b"), events=["survey.answered"], store=cast.store_b, name="b")
+    subscribe(receiver.url("/b-robot"), events=["survey.answered"], store=cast.store_b, fmt="wecom")
+    subscribe(receiver.url("/a"), events=["survey.answered"], store=cast.store_a, name="a")
+    campaign = campaign_create(
+        by=cast.executive,
+        name="经销商调研",
+        topic="partners",
+        criteria=Criteria(stores=(cast.store_b,)),
+        sample_size=1,
+        random_seed=1,
+    )
+    campaign_sample_draw(campaign=campaign, by=cast.executive)
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_start(campaign=campaign, by=cast.executive)
+    token = re.search(r"/s/([\w-]+)/", mailoutbox[-1].body).group(1)
+    template = campaign.template
+    values = {"nps": 8, "csat": 4, "rating": 3, "text": ""}
+    response = survey_respond(
+        token=token, answers={item.pk: values[item.kind] for item in template.items.all()}
+    )
+    # when
+    collected = webhook_events_collect(now=now)
+    webhook_deliveries_send(now=now)
+    # then store B's subscriptions only, with the campaign instead of a request
+    assert collected == 2
+    sent = {request["path"]: json.loads(request["body"]) for request in receiver.requests}
+    assert sorted(sent) == ["/b", "/b-robot"]
+    assert sent["/b-robot"]["text"]["content"] == "[survey.answered] 经销商调研"
+    body = sent["/b"]
+    assert (body["response_id"], body["campaign"], body["scores"], "request" in body) == (
+        response.pk,
+        {"id": campaign.pk, "name": "经销商调研", "topic": "partners"},
+        {"nps": 8, "csat": 4, "rating": 3},
+        False,
+    )

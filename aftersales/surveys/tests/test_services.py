@@ -443,7 +443,9 @@ def test_a_revision_with_bad_items_is_refused_and_changes_nothing(transactional,
         survey_template_revise(template=transactional, items=items)
     # then
     assert error.value.message == message
-    assert list(SurveyTemplate.objects.values_list("version", "active")) == [(1, True)]
+    assert list(SurveyTemplate.objects.filter(code="transactional").values_list("version", "active")) == [
+        (1, True)
+    ]
 
 
 def test_one_failing_invitation_does_not_stop_the_others(
