@@ -139,7 +139,7 @@ class Campaign(TimeStampedModel):
     )
     sample_size = models.PositiveIntegerField(_("sample size"), null=True, blank=True)
     sample_percent = models.PositiveSmallIntegerField(
-        _("sample (% of the population)"), null=True, blank=True
+        _("sample (percentage of the population)"), null=True, blank=True
     )
     random_seed = models.PositiveIntegerField(_("random seed"))
     batch_size = models.PositiveIntegerField(_("batch size"), default=100)

@@ -5,12 +5,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from aftersales.accounts.models import HANDLER_ROLES, Store, User
 from aftersales.customers.models import ProductModel
 from aftersales.service.models import Ticket
 from aftersales.service.models.tickets import Channel
-from aftersales.surveys.models import Campaign, CampaignRecipient, SurveyAnswer, SurveyItem, SurveyResponse
+from aftersales.surveys.models import (
+    Campaign,
+    CampaignRecipient,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyItem,
+    SurveyResponse,
+)
 
 PAGE_SIZE = 25
 
@@ -220,3 +228,27 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
         answered=sum(batch.answered for batch in batches),
         batches=batches,
     )
+
+
+def _count_per_campaign(rows: QuerySet) -> Coalesce:
+    counted = rows.filter(campaign=OuterRef("pk")).values("campaign").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def campaign_list(*, user: User) -> list[Campaign]:
+    """The campaigns `user` may see, newest first, each with `sampled`, `invited`, `answered` and
+    `response_rate` set: one query (a count subquery per column, no join of recipients and invitations)."""
+    invitations = SurveyInvitation.objects.all()
+    campaigns = (
+        Campaign.objects.visible_to(user)
+        .annotate(
+            sampled=_count_per_campaign(CampaignRecipient.objects.all()),
+            invited=_count_per_campaign(invitations),
+            answered=_count_per_campaign(invitations.filter(answered_at__isnull=False)),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    rows = list(campaigns)
+    for campaign in rows:
+        campaign.response_rate = response_rate(answered=campaign.answered, invited=campaign.invited)
+    return rows

@@ -56,7 +56,8 @@ from aftersales.service.services.attachments import attachment_add
 from aftersales.service.services.tickets import ticket_register, ticket_reply, ticket_resolve
 from aftersales.service.services.work import part_record, visit_arrive, visit_book
 from aftersales.service.views.actions import ACTIONS
-from aftersales.surveys.models import RecoveryCase, SurveyInvitation, SurveyLink
+from aftersales.surveys.campaigns import Criteria, campaign_create, campaign_sample_draw
+from aftersales.surveys.models import Campaign, CampaignRecipient, RecoveryCase, SurveyInvitation, SurveyLink
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -93,6 +94,7 @@ NOTE_BODY = "A店内部备注-机密"
 ATTACHMENT_NAME = "a-store-invoice-secret.png"
 WEBHOOK_NAME = "A店CRM-机密"
 WEBHOOK_URL = "https://crm.a-store-secret.example.com/hooks"
+CAMPAIGN_NAME = "A店关系调研-机密"
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class Ids:
     technician: int  # technician_a: a valid assignee / technician in store A
     subscription: int  # store A's webhook subscription
     follow_up: str  # the number of the service-recovery follow-up of store A's request, once there is one
+    campaign: int  # store A's survey campaign (a draft with its sample drawn)
 
     def ghost(self) -> Ids:
         return replace(
@@ -121,6 +124,7 @@ class Ids:
             asset=999_999,
             subscription=999_999,
             follow_up="SR0001-999998",
+            campaign=999_999,
         )
 
 
@@ -137,6 +141,7 @@ class World:
     part: PartUsage
     attachment: Attachment
     subscription: WebhookSubscription
+    campaign: Campaign
     rows: dict | None = None  # the watched tables as built (see `snapshot`)
 
     @property
@@ -155,6 +160,7 @@ class World:
             .values_list("follow_up__number", flat=True)
             .first()
             or "",
+            campaign=self.campaign.pk,
         )
 
     @property
@@ -175,6 +181,7 @@ class World:
             ATTACHMENT_NAME,
             WEBHOOK_NAME,
             WEBHOOK_URL,
+            CAMPAIGN_NAME,
         ]
 
     def user(self, who: str) -> User | None:
@@ -236,6 +243,15 @@ def build_world() -> World:
         name=WEBHOOK_NAME, url=WEBHOOK_URL, events=["request.created"], store=cast.store_a
     )
     ticket.refresh_from_db()
+    campaign = campaign_create(
+        by=cast.manager_a,
+        name=CAMPAIGN_NAME,
+        topic=Campaign.Topic.SERVICE,
+        criteria=Criteria(stores=(cast.store_a,)),
+        sample_size=10,
+        random_seed=1,
+    )
+    campaign_sample_draw(campaign=campaign, by=cast.manager_a)
     return World(
         cast=cast,
         manager_b=manager_b,
@@ -248,6 +264,7 @@ def build_world() -> World:
         part=part,
         attachment=attachment,
         subscription=subscription,
+        campaign=campaign,
     )
 
 
@@ -341,6 +358,8 @@ WATCHED = (
     SurveyInvitation,
     SurveyLink,
     RecoveryCase,
+    Campaign,
+    CampaignRecipient,
 )
 
 
@@ -471,6 +490,24 @@ VISIT_WINDOW_API = {"window_start": "2026-03-04T14:00:00", "window_end": "2026-0
 PART = {"part_number": "P-2", "quantity": "1", "unit_cost": "10"}
 RESOLVE = {"outcome": "repair", "root_cause": "RC-1"}
 BOTH_READ = (("specialist_a", 200), ("customer_a", 200))
+
+
+def _campaign(name: str, *, method: str = "POST", owners=(("manager_a", 302),), **options) -> Case:
+    """A campaign page or button: 404 for the other store's manager, specialists and customers."""
+    return Case(
+        key=f"surveys:{name}",
+        method=method,
+        url=lambda ids: reverse(f"surveys:{name}", args=[ids.campaign]),
+        data=None if method == "GET" else (lambda ids: {}),
+        owners=owners,
+        foreigners=WITH_MANAGER_B,
+        **options,
+    )
+
+
+def _campaign_status(world: World) -> str:
+    return Campaign.objects.get(pk=world.campaign.pk).status
+
 
 OBJECT_CASES: list[Case] = [
     # --- staff pages (aftersales/service/urls.py)
@@ -642,6 +679,11 @@ OBJECT_CASES: list[Case] = [
             ("webhooks_deliveries", "GET", None, 200),
         )
     ),
+    # --- survey campaigns (aftersales/surveys/urls.py): managers of the campaign's stores
+    _campaign("campaign_detail", method="GET", owners=(("manager_a", 200), ("executive", 200))),
+    _campaign("campaign_draw"),
+    _campaign("campaign_start", effect=lambda w: _campaign_status(w) == Campaign.Status.FINISHED),
+    _campaign("campaign_cancel", effect=lambda w: _campaign_status(w) == Campaign.Status.CANCELLED),
 ]
 
 
@@ -797,6 +839,14 @@ LIST_CASES: list[ListCase] = [
         lambda w: [w.ticket.number],
         query=lambda w: {"q": SURVEY_COMMENT},
         prepare=answer_surveys,
+    ),
+    ListCase("surveys:campaigns", "all", (("manager_a", "manager_b"),), lambda w: [CAMPAIGN_NAME]),
+    ListCase(
+        "surveys:campaign_population",
+        "own-store",
+        (("manager_a", "manager_b"),),
+        lambda w: ["Population: 1 customer matches these criteria."],
+        query=lambda w: {"stores": w.cast.store_a.pk, "exclude_surveyed_days": 90},
     ),
     ListCase(
         "api:surveys_responses",
@@ -959,6 +1009,21 @@ WRITE_CASES: list[WriteCase] = [
         lambda w, who: {"name": "新客户", "home_store": "store-a", "phone": "13900000009"},
         owner=("specialist_a", 201),
         api=True,
+    ),
+    WriteCase(
+        "surveys:campaign_new",
+        "customers-of-store-a",
+        lambda w, who: {
+            "name": "新调研",
+            "topic": "service",
+            "stores": [w.cast.store_a.pk],
+            "exclude_surveyed_days": 0,
+            "sample_size": 5,
+            "batch_size": 5,
+            "batch_interval_hours": 24,
+        },
+        owner=("manager_a", 302),
+        foreigners=WITH_MANAGER_B,
     ),
 ]
 

@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
                 ('last_service_to', models.DateField(blank=True, null=True, verbose_name='last service to')),
                 ('exclude_surveyed_days', models.PositiveSmallIntegerField(default=90, verbose_name='exclude customers surveyed within (days)')),
                 ('sample_size', models.PositiveIntegerField(blank=True, null=True, verbose_name='sample size')),
-                ('sample_percent', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='sample (% of the population)')),
+                ('sample_percent', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='sample (percentage of the population)')),
                 ('random_seed', models.PositiveIntegerField(verbose_name='random seed')),
                 ('batch_size', models.PositiveIntegerField(default=100, verbose_name='batch size')),
                 ('batch_interval_hours', models.PositiveSmallIntegerField(default=24, verbose_name='hours between batches')),
