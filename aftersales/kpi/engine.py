@@ -295,7 +295,9 @@ def _scoped(dataset: Dataset, user, stores) -> QuerySet:
     rows = apps.get_model(dataset.model).objects.all()
     everything = user is None or (user.is_staff_member and user.sees_all_stores)
     if everything and stores is None:
-        return rows  # the sub-select would name every request
+        # The sub-select would name every request; rows about no request (a survey campaign's
+        # invitations and answers) stay out, as they do for everybody else.
+        return rows.filter(**{f"{dataset.ticket_path}__isnull": False})
     return rows.filter(**{f"{dataset.ticket_path}__in": visible.values("pk")})
 
 

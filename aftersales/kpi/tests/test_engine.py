@@ -400,3 +400,32 @@ def test_bad_requests_are_explained_in_chinese(executive):
     with translation.override("zh-hans"), pytest.raises(ApplicationError) as raised:
         kpi_values(codes=["nope"], start=MARCH, end=APRIL, user=executive)
     assert raised.value.message == "未知的指标代码：nope。"
+
+
+def test_a_survey_campaigns_answers_stay_out_of_the_request_survey_kpis(cast, executive, frozen_clock):
+    # given one answered request survey (CSAT 5, NPS 10) and a campaign's answered invitation (NPS 0)
+    from aftersales.surveys.models import Campaign, SurveyInvitation, SurveyResponse, SurveyTemplate
+
+    frozen_clock(at(2026, 3, 31, 12))
+    survey(request(cast.store_a, cast.customer_a, at(2026, 3, 2, 9)), at(2026, 3, 3, 9), csat=5, nps=10)
+    template = SurveyTemplate.objects.get(code="relationship_service", active=True)
+    campaign = Campaign.objects.create(
+        name="调研", topic="service", template=template, sample_size=1, random_seed=1
+    )
+    invitation = SurveyInvitation.objects.create(
+        campaign=campaign,
+        customer=cast.customer_a,
+        template=template,
+        token_digest="c" * 64,
+        sent_at=at(2026, 3, 4, 9),
+        expires_at=at(2026, 4, 1, 9),
+        answered_at=at(2026, 3, 5, 9),
+    )
+    response = SurveyResponse.objects.create(invitation=invitation, created_at=at(2026, 3, 5, 9))
+    response.answers.create(item=template.items.get(kind="nps"), number=0)
+    # when the executive (every store, no store filter) asks
+    values = march(executive, "nps", "survey_response_rate")
+    # then only the request's survey counts
+    assert (values.cell("nps", MARCH).value, values.cell("nps", MARCH).n) == (pytest.approx(100.0), 1)
+    rate = values.cell("survey_response_rate", MARCH)
+    assert (rate.numerator, rate.denominator) == (1, 1)
