@@ -6,7 +6,7 @@ The token is the permission, as on the survey page: these two endpoints need no 
 is idempotent by the token: the same answers again return the first response (200, same id); other
 answers for an answered invitation are 409; an expired link 410; a wrong answer 400 naming its item.
 
-Staff list the responses to the requests they may see, with the filters of the results page.
+Staff list the responses to the requests and campaigns they may see, with the filters of the results page.
 """
 
 from ninja import Query, Router, Status
@@ -29,7 +29,8 @@ def surveys_form(request, token: str):
     """Reads only, like opening the link: unknown token 404, answered or expired 410."""
     invitation = invitation_for_token(token)
     return {
-        "request": invitation.ticket.number,
+        "request": invitation.ticket.number if invitation.ticket_id else None,
+        "campaign": invitation.campaign,
         "template": invitation.template.code,
         "version": invitation.template.version,
         "expires_at": invitation.expires_at,
@@ -55,7 +56,7 @@ def surveys_respond(request, payload: SubmissionIn):
 @router.get("/surveys/responses", response=list[ResponseOut], summary="List survey responses (staff)")
 @paginate(PageNumberPagination)
 def surveys_responses(request, filters: Query[ResponseFilterIn]):
-    """The responses to the requests the caller may see, newest first."""
+    """The responses to the requests and survey campaigns the caller may see, newest first."""
     user = current_user(request)
     if not user.is_staff_member:
         raise NotAllowed("Survey results are for staff.")
@@ -66,6 +67,7 @@ def surveys_responses(request, filters: Query[ResponseFilterIn]):
             specialist=filters.specialist,
             product_model=filters.product_model,
             channel=filters.channel or "",
+            campaign=filters.campaign,
             csat=filters.csat,
             date_from=filters.date_from,
             date_to=filters.date_to,

@@ -38,8 +38,19 @@ class ItemOut(Schema):
         return obj.scale[1] if obj.scale else None
 
 
+class CampaignRefOut(Schema):
+    id: int
+    name: str
+    topic: str = Field(description="product_quality, service or partners")
+
+
 class SurveyFormOut(Schema):
-    request: str = Field(description="the number of the request the survey is about")
+    request: str | None = Field(
+        description="the number of the request the survey is about; null for a campaign's"
+    )
+    campaign: CampaignRefOut | None = Field(
+        None, description="the relationship survey campaign it is part of"
+    )
     template: str
     version: int
     expires_at: datetime
@@ -67,8 +78,9 @@ class AnswerOut(Schema):
 
 class ResponseOut(Schema):
     id: int
-    request: str
-    store: str
+    request: str | None = Field(description="the request's number; null for a campaign's answer")
+    campaign: CampaignRefOut | None = Field(None, description="the survey campaign, for a campaign's answer")
+    store: str = Field(description="the request's store, or the campaign customer's home store (code)")
     template: str
     version: int
     language: str
@@ -80,12 +92,17 @@ class ResponseOut(Schema):
         return timezone.localtime(obj.created_at)
 
     @staticmethod
-    def resolve_request(obj) -> str:
-        return obj.invitation.ticket.number
+    def resolve_request(obj) -> str | None:
+        return obj.invitation.ticket.number if obj.invitation.ticket_id else None
+
+    @staticmethod
+    def resolve_campaign(obj):
+        return obj.invitation.campaign
 
     @staticmethod
     def resolve_store(obj) -> str:
-        return obj.invitation.ticket.store.code
+        invitation = obj.invitation
+        return invitation.ticket.store.code if invitation.ticket_id else invitation.customer.home_store.code
 
     @staticmethod
     def resolve_template(obj) -> str:
@@ -105,6 +122,7 @@ class ResponseFilterIn(Schema):
     specialist: Id | None = Field(None, description="user id of the request's assignee")
     product_model: Id | None = Field(None, description="product model id")
     channel: Channel | None = None
+    campaign: Id | None = Field(None, description="survey campaign id: that campaign's answers only")
     csat: int | None = Field(None, ge=1, le=5, description="CSAT score")
     date_from: date | None = Field(None, alias="from", description="answered on or after (date)")
     date_to: date | None = Field(None, alias="to", description="answered on or before (date)")

@@ -6,9 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 
 from aftersales.accounts.models import Role
+from aftersales.api.testing import API, api_client, get
 from aftersales.core import testing
 from aftersales.core.errors import ApplicationError, IllegalTransition, NotAllowed
 from aftersales.customers.models import Asset, Customer, ProductCategory, ProductModel
@@ -509,3 +511,35 @@ def test_a_campaign_link_records_one_post_only(client, campaign_token, five_reci
         ("rating", 5, ""),
         ("text", None, "很好"),
     ]
+
+
+# --- the API ------------------------------------------------------------------------------------------------
+
+
+def test_the_api_serves_a_campaign_link_and_lists_its_answer_with_the_campaign(
+    cast, campaign_token, five_recipients
+):
+    kiosk = Client(headers={"Accept-Language": "en"})
+    form = kiosk.get(f"{API}/surveys/forms/{campaign_token}")
+    assert form.status_code == 200
+    reference = {"id": five_recipients.pk, "name": five_recipients.name, "topic": "service"}
+    assert (form.json()["request"], form.json()["campaign"]) == (None, reference)
+    answers = {
+        str(pk): value for pk, value in answers_for(five_recipients.template, nps=2).items() if value != ""
+    }
+    submitted = kiosk.post(
+        f"{API}/surveys/responses",
+        {"token": campaign_token, "answers": answers},
+        content_type="application/json",
+    )
+    assert submitted.status_code == 201
+    assert (submitted.json()["request"], submitted.json()["campaign"], submitted.json()["store"]) == (
+        None,
+        reference,
+        "store-b",
+    )
+    listed = get(api_client(cast.executive), "/surveys/responses", campaign=five_recipients.pk)
+    assert [(row["id"], row["campaign"]["id"]) for row in listed.json()["items"]] == [
+        (submitted.json()["id"], five_recipients.pk)
+    ]
+    assert get(api_client(cast.manager_a), "/surveys/responses").json()["items"] == []
