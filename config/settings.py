@@ -133,6 +133,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+AFTERSALES_IMPORT_MAX_BYTES = env_int("AFTERSALES_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 ATTACHMENT_ALLOWED_TYPES = env_list(
     "ATTACHMENT_ALLOWED_TYPES",
     ["image/jpeg", "image/png", "image/webp", "application/pdf", "text/plain", "video/mp4"],

@@ -13,6 +13,7 @@ urlpatterns = [
     path("portal/", include("aftersales.customers.urls")),
     path("s/", include("aftersales.surveys.urls")),
     path("kpi/", include("aftersales.kpi.urls")),
+    path("facts/", include("aftersales.facts.urls")),
     path("", home_view, name="home"),
     path("", include("aftersales.service.urls")),
 ]

@@ -22,6 +22,7 @@ install_error_handlers(api)
 
 def _add_routers() -> None:
     from aftersales.customers.api import router as customers_router
+    from aftersales.facts.api import router as facts_router
     from aftersales.integrations.api import router as integrations_router
     from aftersales.kpi.api import router as kpi_router
     from aftersales.service.api import router as service_router
@@ -32,6 +33,7 @@ def _add_routers() -> None:
     api.add_router("/", surveys_router)
     api.add_router("/", integrations_router)
     api.add_router("/", kpi_router)
+    api.add_router("/", facts_router)
 
 
 _add_routers()

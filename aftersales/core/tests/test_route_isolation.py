@@ -42,6 +42,7 @@ from aftersales.accounts.models import Role, User
 from aftersales.api.testing import api_client
 from aftersales.core import testing
 from aftersales.customers.models import Asset, Coverage, Customer
+from aftersales.facts.models import SalesDeal
 from aftersales.integrations.models import WebhookSubscription
 from aftersales.service.models import (
     Attachment,
@@ -360,6 +361,7 @@ WATCHED = (
     RecoveryCase,
     Campaign,
     CampaignRecipient,
+    SalesDeal,
 )
 
 
@@ -700,13 +702,14 @@ class ListCase:
     foreign_sees: Callable[[World], list[str]] = lambda world: []
     api: bool = False
     prepare: Callable[[World], object] | None = None  # adds what the list shows (rolled back per test)
+    args: tuple = ()  # the URL's parameters (a dataset code), none of them an object of a store
 
     @property
     def id(self) -> str:
         return f"{self.key}[{self.variant}]"
 
     def url(self) -> str:
-        return reverse(self.key)
+        return reverse(self.key, args=self.args)
 
 
 STAFF = (("specialist_a", "specialist_b"),)
@@ -761,7 +764,45 @@ KPI_MARCH_BY_STORE = {
     "breakdown": "store",
 }
 
+FACTS_FILE = f"{SHOWN_SUBJECT}.csv"  # store A's import: its file name is a secret of store A
+FACTS_DEAL = {
+    "deal_number": "SD-A-0001",
+    "date": "2026-03-02",
+    "store": "store-a",
+    "salesperson": SHOWN_SUBJECT,
+    "vehicle_model": "EV S1",
+    "vehicle_kind": "new",
+    "price": "189900",
+    "cost": "171500",
+}
+
+
+def import_store_a_deal(world: World) -> None:
+    """Store A's manager imported a sales deal of store A from a file."""
+    from aftersales.facts.services import facts_import_file
+
+    data = (",".join(FACTS_DEAL) + "\n" + ",".join(FACTS_DEAL.values()) + "\n").encode()
+    batch = facts_import_file(dataset="sales_deals", file_name=FACTS_FILE, data=data, by=world.cast.manager_a)
+    assert batch.status == "applied", batch.errors
+
+
+MANAGER_PAIRS = (("manager_a", "manager_b"),)
+
+
 LIST_CASES: list[ListCase] = [
+    ListCase(
+        "facts:datasets", "last-import", MANAGER_PAIRS, lambda w: [FACTS_FILE], prepare=import_store_a_deal
+    ),
+    ListCase("facts:import", "history", MANAGER_PAIRS, lambda w: [FACTS_FILE], prepare=import_store_a_deal),
+    ListCase(
+        "api:facts_list",
+        "sales-deals",
+        MANAGER_PAIRS,
+        lambda w: [FACTS_DEAL["deal_number"], SHOWN_SUBJECT],
+        api=True,
+        prepare=import_store_a_deal,
+        args=("sales_deals",),
+    ),
     ListCase(
         "service:workspace",
         "mine",
@@ -952,6 +993,7 @@ class WriteCase:
     owner: tuple[str, int]
     foreigners: tuple[str, ...] = FOREIGNERS
     api: bool = False
+    args: tuple = ()  # the URL's parameters (a dataset code), none of them an object of a store
 
     @property
     def id(self) -> str:
@@ -963,6 +1005,15 @@ def _own_store(world: World, who: str) -> int:
 
 
 WRITE_CASES: list[WriteCase] = [
+    WriteCase(
+        "api:facts_import",
+        "sales-deal-of-store-a",
+        lambda w, who: {"rows": [FACTS_DEAL]},
+        owner=("manager_a", 200),
+        foreigners=WITH_MANAGER_B,
+        api=True,
+        args=("sales_deals",),
+    ),
     WriteCase(
         "service:register",
         "customer-and-asset-of-store-a",
@@ -1042,6 +1093,8 @@ NOT_OBJECT: dict[str, str] = {
     "surveys:thanks": "a fixed thank-you page: shows no object",
     "kpi:catalogue": "the KPI definitions (codes, formulas, units, default targets): no store's data",
     "api:kpi_catalogue": "the KPI definitions as JSON: no store's data",
+    "facts:template": "a blank import template: the registry's headers and example row, no stored data",
+    "api:facts_datasets": "the dataset catalogue (columns, keys): describes the imports, holds no data",
     "api:surveys_form": "the questionnaire behind a survey link for integrations: the unguessable token is "
     "the permission, as for surveys:answer; reads only (surveys/tests/test_api.py)",
     "api:surveys_respond": "survey submission for integrations: the token in the body is the permission, as "
@@ -1242,7 +1295,7 @@ def test_write_naming_another_stores_object_changes_nothing(case: WriteCase, wor
     for who in case.foreigners:
         data = case.data(world, who)
         before = snapshot()
-        response = send(clients, who, "POST", reverse(case.key), data, api=case.api)
+        response = send(clients, who, "POST", reverse(case.key, args=case.args), data, api=case.api)
         after = snapshot()
         # then nothing is written and nothing of store A is shown (the status may be a form error, a
         # refusal or a role's redirect: the unchanged database is the proof)
@@ -1254,7 +1307,9 @@ def test_write_naming_another_stores_object_changes_nothing(case: WriteCase, wor
         if shown:
             failures.append(f"{who}: the answer shows store A's {shown}")
     # and the owner's same call succeeds
-    response = send(clients, owner, "POST", reverse(case.key), case.data(world, owner), api=case.api)
+    response = send(
+        clients, owner, "POST", reverse(case.key, args=case.args), case.data(world, owner), api=case.api
+    )
     if response.status_code != expected:
         failures.append(
             f"anchor: {owner} {describe(response)}, expected {expected}\n{body_text(response)[:600]}"
