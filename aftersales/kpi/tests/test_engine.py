@@ -10,7 +10,7 @@ from django.utils import translation
 from aftersales.core.errors import ApplicationError
 from aftersales.kpi.engine import interpolated_percentile, kpi_values
 from aftersales.kpi.tests.rows import at, customer, request, survey
-from aftersales.service.models import Ticket, TicketEvent
+from aftersales.service.models import Complaint, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +197,36 @@ def test_sla_attainment_counts_achieved_over_completed_targets(cast, executive, 
     assert (cell.numerator, cell.denominator, cell.value) == (3, 5, 0.6)
 
 
+def test_complaint_closure_counts_closed_in_time_over_closed_and_overdue(cast, executive, frozen_clock):
+    # given complaints opened on 2 March, due 14 days later: 2 closed in time, 1 closed late, 1 open
+    # past its date; and left out: 1 opened on 25 March (not due yet), 1 withdrawn (cancelled) open
+    frozen_clock(at(2026, 3, 31, 12))
+    opened = at(2026, 3, 2, 9)
+    for closed_after, status in ((3, "resolved"), (13, "resolved"), (20, "resolved"), (None, "in_progress")):
+        complaint(cast, opened, closed_after=closed_after, status=status)
+    complaint(cast, at(2026, 3, 25, 9), closed_after=None, status="in_progress")
+    complaint(cast, opened, closed_after=None, status="cancelled")
+    # when
+    cell = march(executive, "complaint_closure_14d").cell("complaint_closure_14d", MARCH)
+    # then 2 / 4
+    assert (cell.numerator, cell.denominator, cell.value) == (2, 4, 0.5)
+
+
+def complaint(cast, opened, *, closed_after, status):
+    ticket = request(cast.store_a, cast.customer_a, opened, kind="complaint", status=status)
+    closed_at = None if closed_after is None else opened + timedelta(days=closed_after)
+    return Complaint.objects.create(
+        ticket=ticket,
+        severity=2,
+        source="direct",
+        opened_at=opened,
+        acknowledge_due_at=opened + timedelta(hours=8),
+        due_at=opened + timedelta(days=14),
+        closed_at=closed_at,
+        closed_within_due=None if closed_at is None else closed_after <= 14,
+    )
+
+
 # --- conventions ----------------------------------------------------------------------------------------
 
 
@@ -317,9 +347,11 @@ def test_each_dataset_is_read_in_one_query(cast, executive, django_assert_num_qu
         "csat_index",
         "nps",
         "survey_response_rate",
+        "complaint_closure_14d",
     ]
-    # when / then: requests, resolutions, survey answers and invitations — four queries, breakdown included
-    with django_assert_num_queries(4):
+    # when / then: requests, resolutions, complaints, survey answers and invitations — five queries,
+    # breakdown included
+    with django_assert_num_queries(5):
         values = march(executive, *codes, breakdown="store")
     assert values.cell("csat_t2b", MARCH, "store-a").value == 1.0
 
