@@ -232,7 +232,7 @@ def _validated(codes, start, end, grain, breakdown) -> tuple[list[Kpi], Grain]:
             % {"grain": grain, "grains": ", ".join(Grain)},
             field="grain",
         ) from None
-    if len(period_starts(start, end, grain)) > MAX_PERIODS:
+    if len(period_starts(start, end, grain, limit=MAX_PERIODS)) > MAX_PERIODS:
         raise ApplicationError(
             _("More than %(max)s periods: choose a coarser grain or a shorter range.") % {"max": MAX_PERIODS},
             field="grain",
@@ -250,20 +250,18 @@ def _validated(codes, start, end, grain, breakdown) -> tuple[list[Kpi], Grain]:
     return kpis, grain
 
 
-def period_starts(start: date, end: date, grain: Grain) -> list[date]:
-    """The first day of every `grain` period that overlaps [start, end)."""
-    first = _period_start(start, grain)
+def period_starts(start: date, end: date, grain: Grain, *, limit: int | None = None) -> list[date]:
+    """The first day of every `grain` period that overlaps [start, end) (with `limit`, at most one more
+    than `limit` of them: enough to tell that there are too many)."""
     starts = []
-    current = first
-    while current < end:
+    current = period_start_of(start, grain)
+    while current < end and (limit is None or len(starts) <= limit):
         starts.append(current)
-        current = _next_period(current, grain)
-        if len(starts) > MAX_PERIODS:
-            break
+        current = next_period_start(current, grain)
     return starts
 
 
-def _period_start(day: date, grain: Grain) -> date:
+def period_start_of(day: date, grain: Grain) -> date:
     if grain == Grain.DAY:
         return day
     if grain == Grain.WEEK:
@@ -275,7 +273,7 @@ def _period_start(day: date, grain: Grain) -> date:
     return date(day.year, 1, 1)
 
 
-def _next_period(first: date, grain: Grain) -> date:
+def next_period_start(first: date, grain: Grain) -> date:
     if grain == Grain.DAY:
         return first + timedelta(days=1)
     if grain == Grain.WEEK:

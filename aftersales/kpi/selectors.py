@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.kpi.catalogue import CATALOGUE
-from aftersales.kpi.engine import KpiValues, kpi_values, organisation_zone
+from aftersales.kpi.engine import KpiValues, kpi_values, next_period_start, organisation_zone, period_start_of
 from aftersales.kpi.semantic import Direction, Grain, Kpi, Unit
+from aftersales.service.models import Ticket
 
 DEFAULT_MONTHS = 6  # the values page opens on the last six months, the current one included
 
@@ -74,7 +75,7 @@ def values_query_from(params: Mapping, *, codes: list[str] | None = None) -> Val
     raw_codes = codes if codes is not None else [params.get("codes", "")]
     names = [code.strip() for text in raw_codes for code in (text or "").split(",") if code.strip()]
     today = clock.now().astimezone(organisation_zone()).date()
-    end = _date(params, "end") or _month_after(today)
+    end = _date(params, "end") or next_period_start(period_start_of(today, Grain.MONTH), Grain.MONTH)
     start = _date(params, "start") or _months_before(end, DEFAULT_MONTHS)
     return ValuesQuery(
         codes=names or [kpi.code for kpi in CATALOGUE],
@@ -96,10 +97,6 @@ def _date(params: Mapping, name: str) -> date | None:
             _("'%(value)s' is not a date (YYYY-MM-DD) for %(name)s.") % {"value": text, "name": name},
             field=name,
         ) from None
-
-
-def _month_after(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _months_before(first: date, months: int) -> date:
@@ -163,3 +160,9 @@ def period_label(period: date, grain: str) -> str:
         case Grain.QUARTER:
             return f"{period.year}-Q{(period.month - 1) // 3 + 1}"
     return str(period.year)
+
+
+def first_request_day() -> date | None:
+    """The day (in the organisation's zone) of the first service request: where history starts."""
+    first = Ticket.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    return None if first is None else first.astimezone(organisation_zone()).date()

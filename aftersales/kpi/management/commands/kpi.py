@@ -4,11 +4,22 @@ aftersales kpi values --codes csat_t2b,mttr_h --start 2026-01-01 --end 2026-07-0
 aftersales kpi values --breakdown store --as manager_a
 """
 
+from datetime import date
+
 from django.core.management.base import BaseCommand, CommandError
 
 from aftersales.accounts.models import User
 from aftersales.core.errors import ApplicationError
-from aftersales.kpi.selectors import kpi_name, kpi_table, period_label, table_rows, values_query_from
+from aftersales.kpi.selectors import (
+    first_request_day,
+    kpi_name,
+    kpi_table,
+    period_label,
+    table_rows,
+    values_query_from,
+)
+from aftersales.kpi.semantic import Grain
+from aftersales.kpi.services import RefreshProgress, kpi_snapshots_refresh
 
 
 class Command(BaseCommand):
@@ -23,8 +34,41 @@ class Command(BaseCommand):
         values.add_argument("--grain", default="month", help="day, week, month, quarter or year")
         values.add_argument("--breakdown", default="", help="store, region, specialist, channel, …")
         values.add_argument("--as", dest="username", default="", help="only what this user may see")
+        refresh = actions.add_parser("refresh", help="recompute the stored KPI snapshots")
+        refresh.add_argument(
+            "--since", default="", help="first day, YYYY-MM-DD (default: the first request's day)"
+        )
+        refresh.add_argument("--grain", default="month", help="day, week, month, quarter or year")
 
     def handle(self, *args, **options):
+        if options["action"] == "refresh":
+            return self.refresh(since=options["since"], grain=options["grain"])
+        self.print_values(options)
+
+    def refresh(self, *, since: str, grain: str) -> None:
+        first = first_request_day()
+        if since:
+            try:
+                first = date.fromisoformat(since)
+            except ValueError:
+                raise CommandError(f"--since: '{since}' is not a date (YYYY-MM-DD)") from None
+        if grain not in list(Grain):
+            raise CommandError(f"--grain: '{grain}' is not one of {', '.join(Grain)}")
+        if first is None:
+            self.stdout.write("no requests yet: nothing to compute")
+            return
+
+        def show(step: RefreshProgress) -> None:
+            breakdown = f"by {step.breakdown}" if step.breakdown else "all"
+            self.stdout.write(
+                f"{step.grain} {breakdown}: {step.first.isoformat()} … {step.last.isoformat()} "
+                f"[{step.done}/{step.total} periods] {step.rows} values"
+            )
+
+        written = kpi_snapshots_refresh(since=first, grain=grain, progress=show)
+        self.stdout.write(f"{written} snapshot values written")
+
+    def print_values(self, options) -> None:
         user = None
         if options["username"]:
             user = User.objects.filter(username=options["username"], is_active=True).first()

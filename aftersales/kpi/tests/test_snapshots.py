@@ -1,0 +1,73 @@
+"""`aftersales kpi refresh`: the engine's values stored per KPI × grain × period × breakdown key,
+replaced (never duplicated) on the next run, with a progress line per chunk of periods."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from aftersales.kpi.catalogue import CATALOGUE
+from aftersales.kpi.models import KpiSnapshot
+from aftersales.kpi.services import kpi_snapshots_refresh
+from aftersales.kpi.tests.rows import at, request, survey
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history(cast, frozen_clock):
+    """Now is 15 April 2026. March: a request in each store, store A's answered CSAT 5, store B's 1."""
+    frozen_clock(at(2026, 4, 15, 12))
+    for store, person, score in ((cast.store_a, cast.customer_a, 5), (cast.store_b, cast.customer_b, 1)):
+        ticket = request(store, person, at(2026, 3, 2, 9), first_response_after=timedelta(hours=1))
+        survey(ticket, at(2026, 3, 3, 9), csat=score)
+
+
+def snapshot(kpi, period, breakdown="", key=""):
+    return KpiSnapshot.objects.get(kpi=kpi, grain="month", period_start=period, breakdown=breakdown, key=key)
+
+
+def test_refresh_stores_every_kpi_for_all_keys_and_per_store(history):
+    # when
+    written = kpi_snapshots_refresh(since=date(2026, 3, 1))
+    # then March and April: every KPI for all keys, and for each of the two stores
+    kpis = len(CATALOGUE.kpis)
+    assert written == KpiSnapshot.objects.count() == 2 * kpis + 2 * 2 * kpis
+    total = snapshot("csat_t2b", date(2026, 3, 1))
+    assert (total.value, total.numerator, total.denominator, total.n) == (0.5, 1, 2, 2)
+    assert snapshot("csat_t2b", date(2026, 3, 1), "store", "store-a").value == 1.0
+    assert snapshot("csat_t2b", date(2026, 3, 1), "store", "store-b").value == 0.0
+    assert snapshot("csat_t2b", date(2026, 4, 1)).value is None  # April: no answers, no value
+    assert snapshot("requests_received", date(2026, 4, 1)).value == 0
+
+
+def test_a_second_refresh_replaces_the_values(history, cast):
+    kpi_snapshots_refresh(since=date(2026, 3, 1))
+    # given store A's second request in March, answered CSAT 1
+    survey(request(cast.store_a, cast.customer_a, at(2026, 3, 9, 9)), at(2026, 3, 10, 9), csat=1)
+    # when
+    kpi_snapshots_refresh(since=date(2026, 3, 1))
+    # then
+    assert snapshot("csat_t2b", date(2026, 3, 1), "store", "store-a").value == 0.5
+    assert KpiSnapshot.objects.filter(kpi="csat_t2b", period_start=date(2026, 3, 1)).count() == 3
+
+
+def test_the_command_shows_progress_and_starts_at_the_first_request(history):
+    out = io.StringIO()
+    call_command("kpi", "refresh", stdout=out)
+    lines = out.getvalue().splitlines()
+    kpis = len(CATALOGUE.kpis)
+    assert lines == [
+        f"month all: 2026-03-01 … 2026-04-01 [2/2 periods] {2 * kpis} values",
+        f"month by store: 2026-03-01 … 2026-04-01 [2/2 periods] {4 * kpis} values",
+        f"{6 * kpis} snapshot values written",
+    ]
+
+
+def test_the_command_refuses_bad_input(history):
+    with pytest.raises(CommandError, match="--since: 'March' is not a date"):
+        call_command("kpi", "refresh", "--since", "March")
+    with pytest.raises(CommandError, match="--grain: 'hour' is not one of day, week, month, quarter, year"):
+        call_command("kpi", "refresh", "--grain", "hour")
+    assert KpiSnapshot.objects.count() == 0
