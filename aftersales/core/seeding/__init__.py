@@ -3,6 +3,7 @@
 org.py        organisation, stores, opening hours, departments, fault taxonomy, staff, leave
 catalogue.py  product categories and models, warranty and SLA policies
 customers.py  customers, contacts, portal logins, assets and their coverage
+surveys.py    survey invitations and answers for the resolved requests
 tickets.py    arrivals and the batch loop; timeline.py plays one ticket, finish.py stores it as of
               today (escalation.py adds what the SLA scan would have done)
 calendar.py   store calendars precomputed for the SLA arithmetic
@@ -22,6 +23,7 @@ from aftersales.core.seeding.context import SIZES, Seed, Size
 from aftersales.core.seeding.customers import seed_customers
 from aftersales.core.seeding.db import tune_for_bulk
 from aftersales.core.seeding.org import seed_org
+from aftersales.core.seeding.surveys import seed_surveys
 from aftersales.core.seeding.tickets import seed_tickets
 
 
@@ -39,6 +41,7 @@ def run(s: Seed) -> dict[str, int]:
             customers = seed_customers(s, org, catalogue)
             s.writer.flush()
         seed_tickets(s, org, catalogue, customers)
+        seed_surveys(s)
         s.writer.reset_sequences()
     finally:
         restore()

@@ -17,6 +17,7 @@ from aftersales.customers.selectors import asset_warranty_status
 from aftersales.service.models import Comment, PauseSegment, Ticket, TicketEvent
 from aftersales.service.models.tickets import OPEN_STATUSES
 from aftersales.service.services import sla
+from aftersales.surveys.models import SurveyAnswer, SurveyInvitation, SurveyResponse
 
 SEED = {"size": "small", "seed": 7, "today": "2026-11-30", "months": 1}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -42,6 +43,12 @@ def digest() -> str:
     ):
         h.update(repr(row).encode())
     for row in Customer.objects.order_by("name", "phone").values_list("name", "phone", "email", "tier"):
+        h.update(repr(row).encode())
+    for row in SurveyAnswer.objects.order_by(
+        "response__invitation__ticket__number", "item__order"
+    ).values_list(
+        "response__invitation__ticket__number", "response__created_at", "item__kind", "number", "text"
+    ):
         h.update(repr(row).encode())
     return h.hexdigest()
 
@@ -143,6 +150,39 @@ def test_seed_small_month_facts_idempotence_and_determinism():
         else:
             assert re.fullmatch(asset.product_model.serial_pattern, asset.serial)
 
+    # Every finished request of a customer with an address was invited a day after it was resolved, as
+    # the dispatch job does; about half answered, within the 28 days and before today, on the scales.
+    invitations = {i.ticket_id: i for i in SurveyInvitation.objects.select_related("ticket")}
+    invited = [
+        t
+        for t in tickets
+        if t.status in {"resolved", "closed"}
+        and t.customer.email
+        and t.resolved_at + timedelta(days=1) < as_of
+    ]
+    assert set(invitations) == {t.pk for t in invited}
+    for t in invited:
+        invitation = invitations[t.pk]
+        assert invitation.sent_at == t.resolved_at + timedelta(days=1)
+        assert invitation.expires_at == invitation.sent_at + timedelta(days=28)
+        assert invitation.answered_at is None or invitation.sent_at < invitation.answered_at < min(
+            as_of, invitation.expires_at
+        )
+    responses = list(SurveyResponse.objects.select_related("invitation"))
+    assert len(responses) == sum(1 for i in invitations.values() if i.answered_at)
+    assert 0.35 * len(invited) <= len(responses) <= 0.6 * len(invited)
+    assert all(r.created_at == r.invitation.answered_at for r in responses)
+    scales = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+    scored = defaultdict(set)
+    for answer in SurveyAnswer.objects.select_related("item"):
+        if answer.item.kind in scales:
+            low, high = scales[answer.item.kind]
+            assert low <= answer.number <= high
+            scored[answer.item.kind].add(answer.response_id)
+    assert all(ids == {r.pk for r in responses} for ids in scored.values()) and len(scored) == 3
+    # Nobody can open a seeded link: no invitation has the digest of a token anyone knows.
+    assert len({i.token_digest for i in invitations.values()}) == len(invitations)
+
     # A second run without --reset changes nothing.
     before = digest()
     counts = (Ticket.objects.count(), TicketEvent.objects.count(), User.objects.count())
@@ -157,6 +197,7 @@ def test_seed_small_month_facts_idempotence_and_determinism():
     seed(reset=True, batch_size=40)
     assert digest() == before
     assert (Ticket.objects.count(), TicketEvent.objects.count(), User.objects.count()) == counts
+    assert SurveyResponse.objects.count() == len(responses)
 
 
 def test_demo_logins_lists_one_account_per_role():
