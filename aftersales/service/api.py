@@ -6,6 +6,7 @@ the caller's permission and the state. Portal customers may register requests fo
 read their own requests, reply, reopen and cancel.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,10 @@ from aftersales.service.permissions import works_in_store
 from aftersales.service.schemas import (
     AssignIn,
     CommentOut,
+    ComplaintFilterIn,
+    ComplaintIn,
+    ComplaintOut,
+    ComplaintPatchIn,
     LogCallIn,
     PartIn,
     PartOut,
@@ -41,6 +46,7 @@ from aftersales.service.schemas import (
 )
 from aftersales.service.services import tickets as ticket_services
 from aftersales.service.services.assignment import ticket_assign
+from aftersales.service.services.complaints import complaint_open, complaint_update
 from aftersales.service.services.work import part_record, visit_book
 
 router = Router(tags=["requests"])
@@ -78,12 +84,17 @@ def _aware(moment: datetime, tz: str) -> datetime:
 # --- register, list, read -----------------------------------------------------------------------------
 
 
-@router.post("/requests", response={201: TicketDetailOut}, summary="Register a service request")
-def requests_create(request, payload: TicketIn):
-    """Staff register a request for any customer they can see; a portal customer registers one for
-    themself (and only against their own assets). The channel defaults to `api`; the request is
-    assigned automatically when a specialist of the store is available."""
-    user = current_user(request)
+@dataclass(frozen=True)
+class Parties:
+    """Who and what a new request is for, found from the ids and codes of a registration body."""
+
+    customer: Customer
+    store: Store
+    asset: Asset | None
+    fault_category: FaultCategory | None
+
+
+def _parties(user: User, payload: TicketIn | ComplaintIn) -> Parties:
     customers = Customer.objects.visible_to(user).select_related("home_store")
     if user.is_staff_member:
         if payload.customer is None:
@@ -91,7 +102,7 @@ def requests_create(request, payload: TicketIn):
         customer = customers.filter(pk=payload.customer).first()
     else:
         for field in ("priority", "channel", "store"):
-            if getattr(payload, field) is not None:
+            if getattr(payload, field, None) is not None:
                 raise NotAllowed(f"Only staff may set the {field} of a request.", field=field)
         customer = (
             customers.first() if payload.customer is None else customers.filter(pk=payload.customer).first()
@@ -125,17 +136,27 @@ def requests_create(request, payload: TicketIn):
                 f"There is no fault category '{payload.fault_category}' (fault_category).",
                 field="fault_category",
             )
+    return Parties(customer=customer, store=store, asset=asset, fault_category=fault_category)
+
+
+@router.post("/requests", response={201: TicketDetailOut}, summary="Register a service request")
+def requests_create(request, payload: TicketIn):
+    """Staff register a request for any customer they can see; a portal customer registers one for
+    themself (and only against their own assets). The channel defaults to `api`; the request is
+    assigned automatically when a specialist of the store is available."""
+    user = current_user(request)
+    parties = _parties(user, payload)
     ticket = ticket_services.ticket_register(
         by=user,
-        store=store,
-        customer=customer,
+        store=parties.store,
+        customer=parties.customer,
         channel=payload.channel or Channel.API,
         subject=payload.subject,
         description=payload.description,
         kind=payload.kind,
         priority=payload.priority or Priority.NORMAL,
-        asset=asset,
-        fault_category=fault_category,
+        asset=parties.asset,
+        fault_category=parties.fault_category,
     )
     return Status(201, _detail(ticket, user, new=True))
 
@@ -320,3 +341,85 @@ def requests_comments_create(request, number: str, payload: ReplyIn):
     user = current_user(request)
     ticket = selectors.ticket_get(viewer=user, number=number)
     return Status(201, _write(user, ticket, payload))
+
+
+# --- complaints ---------------------------------------------------------------------------------------------
+
+COMPLAINT = "/complaints/{number}"
+
+
+def _require_staff(user: User) -> None:
+    """The complaint register is for staff, as its page is; a customer's complaint is still their
+    request (`/requests/{number}`)."""
+    if not user.is_staff_member:
+        raise NotAllowed("The complaint register is for staff.")
+
+
+@router.post("/complaints", response={201: ComplaintOut}, summary="Register a complaint", tags=["complaints"])
+def complaints_create(request, payload: ComplaintIn):
+    """A request of kind complaint with its complaint record; the priority follows the severity."""
+    user = current_user(request)
+    _require_staff(user)
+    parties = _parties(user, payload)
+    ticket = complaint_open(
+        by=user,
+        store=parties.store,
+        customer=parties.customer,
+        channel=payload.channel or Channel.API,
+        subject=payload.subject,
+        description=payload.description,
+        severity=payload.severity,
+        source=payload.source,
+        asset=parties.asset,
+        fault_category=parties.fault_category,
+    )
+    return Status(201, selectors.complaint_get(viewer=user, number=ticket.number))
+
+
+@router.get("/complaints", response=list[ComplaintOut], summary="List complaints", tags=["complaints"])
+@paginate(PageNumberPagination)
+def complaints_list(request, filters: Query[ComplaintFilterIn]):
+    user = current_user(request)
+    _require_staff(user)
+    return selectors.complaint_list(
+        viewer=user,
+        filters=selectors.ComplaintFilters(
+            store=filters.store,
+            severity=filters.severity,
+            source=filters.source or "",
+            state=filters.state or "",
+            opened_from=filters.opened_from,
+            opened_to=filters.opened_to,
+        ),
+    )
+
+
+@router.get(COMPLAINT, response=ComplaintOut, summary="Get a complaint", tags=["complaints"])
+def complaints_get(request, number: str):
+    user = current_user(request)
+    complaint = selectors.complaint_get(viewer=user, number=number)
+    _require_staff(user)
+    customer_access_record(viewer=user, customer=complaint.ticket.customer, purpose=f"api: {number}")
+    return complaint
+
+
+@router.patch(
+    COMPLAINT,
+    response=ComplaintOut,
+    summary="Change severity, root cause, corrective measure",
+    tags=["complaints"],
+)
+def complaints_update(request, number: str, payload: ComplaintPatchIn):
+    """Only the fields given change; a new severity needs a `reason`. Root cause and corrective measure
+    are required before the request may be resolved or closed."""
+    user = current_user(request)
+    complaint = selectors.complaint_get(viewer=user, number=number)
+    complaint_update(
+        ticket=complaint.ticket,
+        by=user,
+        severity=payload.severity,
+        reason=payload.reason,
+        root_cause=payload.root_cause,
+        corrective_measure=payload.corrective_measure,
+    )
+    return selectors.complaint_get(viewer=user, number=number)

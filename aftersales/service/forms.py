@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.models import FaultCategory, Store, User
 from aftersales.core.errors import ApplicationError
 from aftersales.customers.models import Asset, Customer
+from aftersales.service.models.complaints import Severity, Source
 from aftersales.service.models.tickets import Channel, Kind, Outcome, Priority, Status
 from aftersales.service.selectors_pages import store_handlers, store_technicians
 
@@ -206,6 +207,13 @@ class RegisterForm(ServiceForm):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
+    # Only for a complaint (the page shows them when the kind is "complaint").
+    severity = forms.TypedChoiceField(
+        label=_("Severity"), choices=Severity.choices, coerce=int, initial=Severity.MINOR, required=False
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), choices=Source.choices, initial=Source.DIRECT, required=False
+    )
     attachment = forms.FileField(label=_("Attachment"), required=False)
 
     # customer_create names its fields without the prefix.
@@ -230,3 +238,24 @@ class RegisterForm(ServiceForm):
     def customer_error(self, error: ApplicationError) -> ApplicationError:
         """customer_create's error, pointed at this form's new-customer fields."""
         return ApplicationError(error.message, field=self.customer_aliases.get(error.field or "", "new_name"))
+
+
+# --- complaints --------------------------------------------------------------------------------------
+
+
+class ComplaintForm(ServiceForm):
+    """The complaint panel of a request of kind complaint."""
+
+    severity = forms.TypedChoiceField(label=_("Severity"), choices=Severity.choices, coerce=int)
+    reason = forms.CharField(
+        label=_("Reason for a new severity"),
+        required=False,
+        max_length=500,
+        help_text=_("only when it changes"),
+    )
+    root_cause = forms.CharField(
+        label=_("Root cause"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    corrective_measure = forms.CharField(
+        label=_("Corrective measure"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,13 +1,15 @@
 """API shapes of service requests ("requests" in URLs, `Ticket` in code) and of the actions on them."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from aftersales.core import clock
 from aftersales.customers.schemas import CustomerRef, ProductModelRef, StoreRef
+from aftersales.service.models.complaints import Source
 from aftersales.service.models.tickets import Channel, Kind, Outcome, Priority, Status
 
 # Ids fit a 64-bit primary key (a larger number would be a database error, not "not found").
@@ -219,3 +221,81 @@ class ResolveIn(Schema):
 
 class ReasonIn(Schema):
     reason: str
+
+
+# --- complaints ------------------------------------------------------------------------------------------
+
+
+class ComplaintIn(Schema):
+    """A complaint registered by staff. Severity and source are checked by the service (400 with the
+    field named); the request's priority follows the severity (1 urgent, 2 high, 3 normal)."""
+
+    customer: Id = Field(description="customer id")
+    asset: Id | None = Field(None, description="id of the customer's asset the complaint is about")
+    subject: str
+    description: str = ""
+    severity: int = Field(description="1 critical, 2 major, 3 minor")
+    source: str = Field(
+        description="direct, survey, consumer_association (incl. the 12315 hotline), manufacturer, social_media"
+    )
+    channel: Channel | None = Field(None, description="default api")
+    store: str | None = Field(None, description="store code; default the customer's home store")
+    fault_category: str | None = Field(None, description="fault category code")
+
+
+class ComplaintPatchIn(Schema):
+    """Only what is given changes. A new severity needs a `reason`."""
+
+    severity: int | None = Field(None, description="1 critical, 2 major, 3 minor")
+    reason: str = Field("", description="why the severity changes")
+    root_cause: str | None = Field(None, max_length=2000)
+    corrective_measure: str | None = Field(None, max_length=2000)
+
+
+class ComplaintFilterIn(Schema):
+    store: str = Field("", description="store code")
+    severity: int | None = Field(None, ge=1, le=3, description="1 critical, 2 major, 3 minor")
+    source: Source | None = None
+    state: Literal["open", "closed", "overdue"] | None = Field(
+        None, description="open; closed (resolved or closed); overdue (open past its closure date)"
+    )
+    opened_from: date | None = Field(None, description="inclusive, local date")
+    opened_to: date | None = Field(None, description="inclusive, local date")
+
+
+class ComplaintOut(Schema):
+    number: str = Field(description="the request's number")
+    severity: int
+    source: str
+    root_cause: str
+    corrective_measure: str
+    opened_at: datetime
+    acknowledge_due_at: datetime = Field(
+        description="the store manager is alerted if nobody answered by then"
+    )
+    executive_due_at: datetime | None = Field(
+        description="severity 1: executives alerted if unresolved by then"
+    )
+    escalation_level: int = Field(description="0 none, 1 store manager, 2 executives")
+    due_at: datetime = Field(description="closure due")
+    closed_at: datetime | None = Field(description="when its request was resolved")
+    closed_within_due: bool | None
+    days_open: int
+    overdue: bool
+    request: TicketOut
+
+    @staticmethod
+    def resolve_number(obj) -> str:
+        return obj.ticket.number
+
+    @staticmethod
+    def resolve_request(obj):
+        return obj.ticket
+
+    @staticmethod
+    def resolve_days_open(obj) -> int:
+        return obj.days_open(clock.now())
+
+    @staticmethod
+    def resolve_overdue(obj) -> bool:
+        return obj.is_overdue(clock.now())

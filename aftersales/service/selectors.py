@@ -7,7 +7,7 @@ no internal events, no event payloads.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -16,7 +16,8 @@ from django.utils import timezone
 from aftersales.accounts.models import User
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
-from aftersales.service.models import Comment, PartUsage, Ticket, TicketEvent, Visit
+from aftersales.service.models import Comment, Complaint, PartUsage, Ticket, TicketEvent, Visit
+from aftersales.service.models.tickets import OPEN_STATUSES
 
 Event = TicketEvent.Type
 
@@ -165,3 +166,67 @@ def ticket_by_tracking_token(*, token: str) -> Ticket:
     if ended_at and clock.now() - ended_at > timedelta(days=TRACKING_LINK_LIFETIME_DAYS):
         raise Http404("This tracking link has expired.")
     return ticket
+
+
+# --- complaints ----------------------------------------------------------------------------------------
+
+COMPLAINT_STATES = ("open", "closed", "overdue")
+
+
+@dataclass(frozen=True)
+class ComplaintFilters:
+    """Criteria of the complaint register; empty values do not filter. `state` is open (its request is
+    open), closed (结案: resolved or closed), or overdue (open past its closure date); `opened_from` and
+    `opened_to` are inclusive dates in settings.TIME_ZONE."""
+
+    store: str = ""
+    severity: int | None = None
+    source: str = ""
+    state: str = ""
+    opened_from: date | None = None
+    opened_to: date | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(value not in (None, "") for value in self.__dict__.values())
+
+
+def complaint_list(
+    *, viewer: User, filters: ComplaintFilters | None = None, now: datetime | None = None
+) -> QuerySet[Complaint]:
+    """The complaints on requests `viewer` may see that match `filters`, newest first, each with its
+    request and what a request row shows joined in: a page of any size is one query."""
+    filters = filters or ComplaintFilters()
+    now = now or clock.now()
+    complaints = Complaint.objects.filter(ticket__in=Ticket.objects.visible_to(viewer)).select_related(
+        *(f"ticket__{relation}" for relation in LIST_RELATED)
+    )
+    if filters.store:
+        complaints = complaints.filter(ticket__store__code=filters.store)
+    if filters.severity is not None:
+        complaints = complaints.filter(severity=filters.severity)
+    if filters.source:
+        complaints = complaints.filter(source=filters.source)
+    if filters.state == "open":
+        complaints = complaints.filter(ticket__status__in=OPEN_STATUSES)
+    elif filters.state == "closed":
+        complaints = complaints.filter(closed_at__isnull=False)
+    elif filters.state == "overdue":
+        complaints = complaints.filter(ticket__status__in=OPEN_STATUSES, due_at__lt=now)
+    if filters.opened_from is not None:
+        complaints = complaints.filter(opened_at__gte=_day_start(filters.opened_from))
+    if filters.opened_to is not None:
+        complaints = complaints.filter(opened_at__lt=_day_start(filters.opened_to + timedelta(days=1)))
+    return complaints.order_by("-opened_at", "-pk")
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def complaint_get(*, viewer: User, number: str) -> Complaint:
+    """The complaint of request `number`, if `viewer` may see the request; `Http404` otherwise."""
+    complaint = complaint_list(viewer=viewer).filter(ticket__number=number).first()
+    if complaint is None:
+        raise Http404(f"No complaint {number}.")
+    return complaint

@@ -16,7 +16,7 @@ from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, When
 from aftersales.accounts.models import HANDLER_ROLES, MANAGER_ROLES, Role, Store, User
 from aftersales.service.lifecycle import can_move
 from aftersales.service.models import Comment, Ticket, TicketEvent, Visit
-from aftersales.service.models.tickets import OPEN_STATUSES, PAUSED_STATUSES, Status
+from aftersales.service.models.tickets import OPEN_STATUSES, PAUSED_STATUSES, Kind, Status
 from aftersales.service.permissions import can_manage, can_work_on
 
 if TYPE_CHECKING:
@@ -103,7 +103,13 @@ def ticket_for_page(*, user: User, number: str) -> Ticket | None:
     return (
         Ticket.objects.visible_to(user)
         .select_related(
-            "store", "customer", "asset__product_model", "assignee", "fault_category", "sla_policy"
+            "store",
+            "customer",
+            "asset__product_model",
+            "assignee",
+            "fault_category",
+            "sla_policy",
+            "complaint",
         )
         .filter(number=number)
         .first()
@@ -258,6 +264,7 @@ class AvailableActions:
     cancel: bool
     assign: bool
     upload: bool
+    complaint: bool  # edit the complaint panel (severity, root cause, corrective measure)
 
     @property
     def any(self) -> bool:
@@ -285,6 +292,7 @@ def available_actions(*, user: User, ticket: Ticket) -> AvailableActions:
         cancel=work and can_move(status, Status.CANCELLED),
         assign=is_open and can_manage(user, ticket.store_id),
         upload=work,
+        complaint=work and ticket.kind == Kind.COMPLAINT,
     )
 
 

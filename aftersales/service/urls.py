@@ -13,6 +13,8 @@ urlpatterns = [
     path(
         "requests/<str:number>/attachments/<int:pk>/", views.attachment_download, name="attachment_download"
     ),
+    path("complaints/", views.complaint_register, name="complaints"),
+    path("complaints/export.csv", views.complaint_register_csv, name="complaints_csv"),
     path("manager/", views.manager, name="manager"),
     path("manager/requests/<str:number>/assign/", views.manager_assign, name="manager_assign"),
 ]

@@ -6,3 +6,20 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+
+// Registration: the complaint fields (severity, source) show only when the kind is "complaint".
+// Without JavaScript they are always shown, and ignored for other kinds.
+document.addEventListener("DOMContentLoaded", function () {
+  var kind = document.querySelector("select[name=kind]");
+  var fields = document.querySelectorAll("[data-shown-for-kind]");
+  if (!kind || !fields.length) {
+    return;
+  }
+  function sync() {
+    fields.forEach(function (element) {
+      element.hidden = element.getAttribute("data-shown-for-kind") !== kind.value;
+    });
+  }
+  kind.addEventListener("change", sync);
+  sync();
+});

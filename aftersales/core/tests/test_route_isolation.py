@@ -47,6 +47,7 @@ from aftersales.integrations.models import WebhookSubscription
 from aftersales.service.models import (
     Attachment,
     Comment,
+    Complaint,
     PartUsage,
     PauseSegment,
     Ticket,
@@ -347,6 +348,7 @@ def clients(world) -> Clients:
 WATCHED = (
     Ticket,
     TicketEvent,
+    Complaint,
     Comment,
     Visit,
     PartUsage,
@@ -429,6 +431,16 @@ def resolve_first(world: World) -> None:
 
 def arrive_first(world: World) -> None:
     visit_arrive(visit=Visit.objects.get(pk=world.visit.pk), by=world.cast.specialist_a)
+
+
+def complaints_first(world: World) -> None:
+    """Store A's request (and store B's own) become complaints, with their complaint records."""
+    from aftersales.service.services.complaints import ComplaintIntake, complaint_record_open
+
+    for ticket in (world.ticket, world.ticket_b):
+        Ticket.objects.filter(pk=ticket.pk).update(kind="complaint")
+        stored = Ticket.objects.get(pk=ticket.pk)
+        complaint_record_open(ticket=stored, by=None, intake=ComplaintIntake(severity=1, source="direct"))
 
 
 @dataclass(frozen=True)
@@ -541,6 +553,11 @@ OBJECT_CASES: list[Case] = [
         foreigners=WITH_MANAGER_B,
     ),
     _action("upload", lambda ids: {"attachment": SimpleUploadedFile("photo.png", PNG)}),
+    _action(
+        "complaint",
+        lambda ids: {"severity": "1", "reason": "", "root_cause": "RC", "corrective_measure": "CM"},
+        prepare=complaints_first,
+    ),
     Case(
         "service:attachment_download",
         lambda ids: reverse("service:attachment_download", args=[ids.number, ids.attachment]),
@@ -686,6 +703,10 @@ OBJECT_CASES: list[Case] = [
     _campaign("campaign_draw"),
     _campaign("campaign_start", effect=lambda w: _campaign_status(w) == Campaign.Status.FINISHED),
     _campaign("campaign_cancel", effect=lambda w: _campaign_status(w) == Campaign.Status.CANCELLED),
+    _api("complaints_get", method="GET", prepare=complaints_first),
+    _api(
+        "complaints_update", method="PATCH", data=lambda ids: {"root_cause": "RC"}, prepare=complaints_first
+    ),
 ]
 
 
@@ -889,6 +910,36 @@ LIST_CASES: list[ListCase] = [
         lambda w: ["Population: 1 customer matches these criteria."],
         query=lambda w: {"stores": w.cast.store_a.pk, "exclude_surveyed_days": 90},
     ),
+    ListCase("service:complaints", "all", STAFF, _number, foreign_sees=_own_number, prepare=complaints_first),
+    ListCase(
+        "service:complaints",
+        "store",
+        STAFF,
+        _number,
+        query=lambda w: {"store": "store-a"},
+        prepare=complaints_first,
+    ),
+    ListCase(
+        "service:complaints_csv", "all", STAFF, _number, foreign_sees=_own_number, prepare=complaints_first
+    ),
+    ListCase(
+        "api:complaints_list",
+        "all",
+        STAFF,
+        _number,
+        foreign_sees=_own_number,
+        api=True,
+        prepare=complaints_first,
+    ),
+    ListCase(
+        "api:complaints_list",
+        "store",
+        STAFF,
+        _number,
+        query=lambda w: {"store": "store-a"},
+        api=True,
+        prepare=complaints_first,
+    ),
     ListCase(
         "api:surveys_responses",
         "all",
@@ -1052,6 +1103,19 @@ WRITE_CASES: list[WriteCase] = [
         },
         owner=("manager_a", 201),
         foreigners=WITH_MANAGER_B,
+        api=True,
+    ),
+    WriteCase(
+        "api:complaints_create",
+        "customer-and-asset-of-store-a",
+        lambda w, who: {
+            "customer": w.cast.customer_a.pk,
+            "asset": w.cast.asset_a.pk,
+            "subject": "new",
+            "severity": 2,
+            "source": "direct",
+        },
+        owner=("specialist_a", 201),
         api=True,
     ),
     WriteCase(

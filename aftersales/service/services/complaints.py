@@ -183,7 +183,9 @@ def complaint_update(
     escalation deadlines; a resolved or closed complaint keeps a root cause and a corrective measure."""
     ticket = lock_ticket(ticket)
     require_work_on(by, ticket)
-    complaint = Complaint.objects.select_for_update().get(ticket=ticket)
+    complaint = Complaint.objects.select_for_update().filter(ticket=ticket).first()
+    if complaint is None:
+        raise ApplicationError(_("%(number)s is not a complaint.") % {"number": ticket.number}, field="kind")
     complaint.ticket = ticket
     payload: dict = {}
     fields: list[str] = []
@@ -245,7 +247,8 @@ def complaint_follow_status(ticket: Ticket, to_status: str, *, at: datetime) -> 
                 if to_status == Status.RESOLVED
                 else _("Record the complaint's %(field)s before closing it.")
             )
-            raise ApplicationError(message % {"field": labels[missing[0]]}, field=missing[0])
+            # "complaint.": the request has a root_cause (code) of its own, in the same resolve form.
+            raise ApplicationError(message % {"field": labels[missing[0]]}, field=f"complaint.{missing[0]}")
         if complaint.closed_at is not None:
             return  # closing a resolved complaint: it was closed (结案) at its resolution
         complaint.closed_at = at

@@ -217,14 +217,14 @@ def test_resolving_without_root_cause_then_measure_is_refused_naming_the_field(c
     with pytest.raises(ApplicationError) as caught:
         resolve(ticket, cast.specialist_a)
     assert (caught.value.field, caught.value.message) == (
-        "root_cause",
+        "complaint.root_cause",
         "Record the complaint's root cause before resolving it.",
     )
     complaint_update(ticket=ticket, by=cast.specialist_a, root_cause="沟通不到位")
     with pytest.raises(ApplicationError) as caught:
         resolve(ticket, cast.specialist_a)
     assert (caught.value.field, caught.value.message) == (
-        "corrective_measure",
+        "complaint.corrective_measure",
         "Record the complaint's corrective measure before resolving it.",
     )
     ticket.refresh_from_db()
@@ -252,7 +252,7 @@ def test_closing_rechecks_the_guard(cast, frozen_clock):
         ticket_close(ticket=ticket, by=cast.specialist_a)
     # then
     assert (caught.value.field, caught.value.message) == (
-        "root_cause",
+        "complaint.root_cause",
         "Record the complaint's root cause before closing it.",
     )
 
@@ -396,3 +396,12 @@ def test_the_worker_task_runs_the_scan(cast, frozen_clock):
     open_complaint(cast, severity=1)
     frozen_clock(datetime(2026, 3, 2, 12, 0))
     assert complaint_escalation_task.call() == {"store_manager": 1, "executives": 0}
+
+
+def test_a_request_that_is_not_a_complaint_has_nothing_to_update(cast):
+    ticket = ticket_register(
+        by=cast.specialist_a, store=cast.store_a, customer=cast.customer_a, channel="phone", subject="异响"
+    )
+    with pytest.raises(ApplicationError) as caught:
+        complaint_update(ticket=ticket, by=cast.specialist_a, root_cause="x")
+    assert (caught.value.field, caught.value.message) == ("kind", f"{ticket.number} is not a complaint.")

@@ -1,5 +1,6 @@
 from aftersales.service.views.actions import ticket_action
 from aftersales.service.views.attachments import attachment_download
+from aftersales.service.views.complaints import complaint_register, complaint_register_csv
 from aftersales.service.views.detail import ticket_detail
 from aftersales.service.views.manager import manager, manager_assign
 from aftersales.service.views.register import customer_assets, customer_search, register
@@ -7,6 +8,8 @@ from aftersales.service.views.workspace import home, workspace
 
 __all__ = [
     "attachment_download",
+    "complaint_register",
+    "complaint_register_csv",
     "customer_assets",
     "customer_search",
     "home",

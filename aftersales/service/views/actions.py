@@ -19,7 +19,7 @@ from aftersales.core.errors import ApplicationError
 from aftersales.service import forms as f
 from aftersales.service.models import Ticket, Visit
 from aftersales.service.selectors_pages import AvailableActions, available_actions
-from aftersales.service.services import assignment, attachments, tickets, work
+from aftersales.service.services import assignment, attachments, complaints, tickets, work
 from aftersales.service.views.base import UNPROCESSABLE, is_htmx, staff_required
 from aftersales.service.views.detail import TEMPLATE, detail_context, get_ticket, store_zone
 
@@ -146,6 +146,18 @@ ACTIONS: dict[str, Action] = {
             ticket=ticket, assignee=data["assignee"], by=user, reason=data["reason"]
         ),
         _("Request assigned."),
+    ),
+    "complaint": Action(
+        f.ComplaintForm,
+        lambda user, ticket, visit, data: complaints.complaint_update(
+            ticket=ticket,
+            by=user,
+            severity=data["severity"],
+            reason=data["reason"],
+            root_cause=data["root_cause"],
+            corrective_measure=data["corrective_measure"],
+        ),
+        _("Complaint updated."),
     ),
     "upload": Action(
         f.AttachmentForm,

@@ -9,7 +9,8 @@ from django.shortcuts import render
 from aftersales.core import clock
 from aftersales.customers.selectors import asset_warranty_status
 from aftersales.service import forms as f
-from aftersales.service.models import Ticket
+from aftersales.service.models import Complaint, Ticket
+from aftersales.service.models.tickets import Kind
 from aftersales.service.selectors_pages import (
     available_actions,
     parts_summary,
@@ -65,6 +66,23 @@ def action_forms(ticket: Ticket, actions) -> dict[str, f.ServiceForm]:
         "cancel": f.ReasonForm(auto_id="cancel-%s"),
         "assign": f.AssignForm(auto_id="assign-%s", store_id=ticket.store_id),
         "upload": f.AttachmentForm(auto_id="upload-%s"),
+        "complaint": f.ComplaintForm(auto_id="complaint-%s", initial=complaint_initial(ticket)),
+    }
+
+
+def complaint_of(ticket: Ticket) -> Complaint | None:
+    """The complaint record of a complaint (joined in by `ticket_for_page`), else None."""
+    return ticket.complaint if ticket.kind == Kind.COMPLAINT else None
+
+
+def complaint_initial(ticket: Ticket) -> dict:
+    complaint = complaint_of(ticket)
+    if complaint is None:
+        return {}
+    return {
+        "severity": complaint.severity,
+        "root_cause": complaint.root_cause,
+        "corrective_measure": complaint.corrective_measure,
     }
 
 
@@ -87,8 +105,13 @@ def detail_context(
         warranty = asset_warranty_status(
             asset=ticket.asset, on=clock.now().astimezone(store_zone(ticket)).date()
         )
+    complaint = complaint_of(ticket)
+    if complaint is not None:
+        now = clock.now()
+        complaint.overdue, complaint.days = complaint.is_overdue(now), complaint.days_open(now)
     return {
         "ticket": ticket,
+        "complaint": complaint,
         "warranty": warranty,
         "timeline": ticket_timeline(ticket),
         "visits": visits,

@@ -16,7 +16,9 @@ from aftersales.customers.selectors import asset_warranty_status
 from aftersales.customers.selectors import customer_search as find_customers
 from aftersales.customers.services import customer_create
 from aftersales.service.forms import RegisterForm
+from aftersales.service.models.tickets import Kind
 from aftersales.service.services.attachments import attachment_add
+from aftersales.service.services.complaints import complaint_open
 from aftersales.service.services.tickets import ticket_register
 from aftersales.service.views.base import UNPROCESSABLE, staff_required
 
@@ -88,18 +90,21 @@ def _register(request: HttpRequest, form: RegisterForm):
                     )
                 except ApplicationError as error:
                     raise form.customer_error(error) from error
-            ticket = ticket_register(
+            request_fields = dict(
                 by=request.user,
                 store=data["store"],
                 customer=customer,
                 channel=data["channel"],
                 subject=data["subject"],
                 description=data["description"],
-                kind=data["kind"],
-                priority=data["priority"],
                 asset=data["asset"],
                 fault_category=data["fault_category"],
             )
+            if data["kind"] == Kind.COMPLAINT:
+                # A complaint's priority follows its severity.
+                ticket = complaint_open(**request_fields, severity=data["severity"], source=data["source"])
+            else:
+                ticket = ticket_register(**request_fields, kind=data["kind"], priority=data["priority"])
             if data["attachment"]:
                 attachment_add(ticket=ticket, by=request.user, upload=data["attachment"])
     except ApplicationError as error:
