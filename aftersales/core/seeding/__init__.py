@@ -5,7 +5,8 @@ catalogue.py  product categories and models, warranty and SLA policies
 customers.py  customers, contacts, portal logins, assets and their coverage
 surveys.py    survey invitations and answers for the resolved requests
 tickets.py    arrivals and the batch loop; timeline.py plays one ticket, finish.py stores it as of
-              today (escalation.py adds what the SLA scan would have done)
+              today (escalation.py adds what the SLA scan would have done, complaints.py a complaint's
+              record with its escalations and closure)
 calendar.py   store calendars precomputed for the SLA arithmetic
 db.py         explicit-id, explicit-timestamp bulk inserts (executemany; COPY on PostgreSQL)
 pipeline.py   a forked child generates the tickets while this process writes them

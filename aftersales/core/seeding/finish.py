@@ -6,9 +6,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from aftersales.core.seeding.complaints import complaint_for
 from aftersales.core.seeding.escalation import scan_events
 from aftersales.core.seeding.timeline import Plan
-from aftersales.service.models import Comment, PartUsage, PauseSegment, Ticket, TicketEvent, Visit
+from aftersales.service.models import (
+    Comment,
+    Complaint,
+    PartUsage,
+    PauseSegment,
+    Ticket,
+    TicketEvent,
+    Visit,
+)
 from aftersales.service.sla_calendar import AlwaysOpen, deadline, working_seconds
 
 ALWAYS_OPEN = AlwaysOpen()
@@ -30,6 +39,7 @@ class Finisher:
         self.steps = steps
         self.executives = executives
         self.tickets = writer.table(Ticket)
+        self.complaints = writer.table(Complaint)
         self.events = writer.table(TicketEvent)
         self.visits = writer.table(Visit)
         self.pauses = writer.table(PauseSegment)
@@ -178,6 +188,19 @@ class Finisher:
         row["escalation_level"] = max(
             (event[5]["level"] for event in scan if event[1] == "escalated"), default=0
         )
+        if spec.kind == "complaint":
+            complaint, added = complaint_for(
+                ticket_id=spec.id,
+                t0=t0,
+                priority=spec.priority,
+                events=events,
+                first_response=fr,
+                as_of=as_of,
+                recipients=lambda level: [*(self.executives if level == 2 else []), store.info.manager],
+            )
+            events = sorted(events + added, key=lambda event: event[0])
+            row["updated_at"] = complaint["updated_at"] = events[-1][0]
+            self.complaints.add(complaint)
         self.tickets.add(row)
         self._children(spec, plan, events, pauses)
 

@@ -14,7 +14,7 @@ from aftersales.accounts.models import Role, User
 from aftersales.core.seeding.names import is_valid_vin
 from aftersales.customers.models import Asset, Customer, ProductModel
 from aftersales.customers.selectors import asset_warranty_status
-from aftersales.service.models import Comment, PauseSegment, Ticket, TicketEvent
+from aftersales.service.models import Comment, Complaint, PauseSegment, Ticket, TicketEvent
 from aftersales.service.models.tickets import OPEN_STATUSES
 from aftersales.service.services import sla
 from aftersales.surveys.models import SurveyAnswer, SurveyInvitation, SurveyResponse
@@ -32,7 +32,7 @@ def seed(**options) -> str:
 
 
 def digest() -> str:
-    """Every ticket (number, creation, status, assignee) plus the events and the customers."""
+    """Every ticket (number, creation, status, assignee) plus the events, complaints and customers."""
     h = hashlib.sha256()
     for row in Ticket.objects.order_by("number").values_list(
         "number", "created_at", "status", "assignee__username", "first_response_at", "resolved_at", "subject"
@@ -40,6 +40,10 @@ def digest() -> str:
         h.update(repr(row).encode())
     for row in TicketEvent.objects.order_by("ticket__number", "created_at", "id").values_list(
         "ticket__number", "type", "created_at", "payload"
+    ):
+        h.update(repr(row).encode())
+    for row in Complaint.objects.order_by("ticket__number").values_list(
+        "ticket__number", "severity", "source", "root_cause", "corrective_measure", "closed_at"
     ):
         h.update(repr(row).encode())
     for row in Customer.objects.order_by("name", "phone").values_list("name", "phone", "email", "tier"):
@@ -125,6 +129,28 @@ def test_seed_small_month_facts_idempotence_and_determinism():
         assert t.escalation_level == max(levels, default=0)
         assert t.warned_at is None or t.first_response_at is None or t.warned_at >= t.first_response_at
         assert all(e.created_at <= t.updated_at for e in events[t.pk])
+
+    # Every complaint has its record, stored as the complaint services would have: severity from the
+    # priority, closure at the last resolution (with root cause and corrective measure), escalation
+    # levels matching their events; a mix of severities and sources, some closed after the due date.
+    complaints = {c.ticket_id: c for c in Complaint.objects.all()}
+    complaint_tickets = [t for t in tickets if t.kind == "complaint"]
+    assert set(complaints) == {t.pk for t in complaint_tickets}
+    for t in complaint_tickets:
+        c = complaints[t.pk]
+        assert c.severity == {"urgent": 1, "high": 2}.get(t.priority, 3)
+        assert c.opened_at == t.created_at and c.due_at == t.created_at + timedelta(days=14)
+        if t.status in {"resolved", "closed"}:
+            assert c.closed_at == t.resolved_at and c.closed_within_due == (t.resolved_at <= c.due_at)
+            assert c.root_cause and c.corrective_measure
+        else:
+            assert (c.closed_at, c.closed_within_due) == (None, None)
+        levels = [e.payload["level"] for e in events[t.pk] if e.type == "complaint_escalated"]
+        assert c.escalation_level == max(levels, default=0)
+        assert [e.type for e in events[t.pk]].count("complaint_opened") == 1
+    assert {c.severity for c in complaints.values()} == {1, 2, 3}
+    assert len({c.source for c in complaints.values()}) >= 4
+    assert any(c.closed_within_due is False for c in complaints.values())
 
     # Every resolved request got a written reply; internal notes exist but are never from customers.
     replied = set(
