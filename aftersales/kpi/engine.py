@@ -25,7 +25,19 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Aggregate, CharField, Count, DateField, FloatField, Q, QuerySet, Sum, Value
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    CharField,
+    Count,
+    DateField,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import (
     Cast,
     Coalesce,
@@ -111,6 +123,47 @@ class Percentile(Aggregate):
         sqlite.function = "kpi_percentile"
         sqlite.template = "%(function)s(%(expressions)s, %(fraction)s)"
         return sqlite.as_sql(compiler, connection, **extra_context)
+
+
+# --- periods on SQLite ----------------------------------------------------------------------------------
+
+
+class SqliteLocalPeriod(Func):
+    """The first day of the `grain` period holding a timestamp, at a fixed UTC offset, in SQLite's own date
+    functions. Django's SQLite `Trunc(..., tzinfo=)` calls Python once per row (about 60 µs: two minutes
+    for a million requests grouped twice); this is native. Only for a zone that keeps one offset over the
+    whole range (Asia/Shanghai always does; `_period_of` checks), where both give the same dates."""
+
+    output_field = DateField()
+    MODIFIERS = {
+        Grain.DAY: "",
+        Grain.WEEK: ", '-6 days', 'weekday 1'",  # back to the Monday on or before
+        Grain.MONTH: ", 'start of month'",
+        Grain.YEAR: ", 'start of year'",
+    }
+
+    def __init__(self, expression, grain: Grain, offset_minutes: int):
+        shift = f"'{offset_minutes:+d} minutes'"
+        if grain == Grain.QUARTER:
+            # back from the month's first day by (month − 1) mod 3 months
+            self.template = (
+                f"date(%(expressions)s, {shift}, 'start of month', "
+                f"printf('-%%%%d months', (CAST(strftime('%%%%m', %(expressions)s, {shift}) AS integer) - 1) %%%% 3))"
+            )
+        else:
+            self.template = f"date(%(expressions)s, {shift}{self.MODIFIERS[grain]})"
+        super().__init__(expression)
+
+
+def _period_of(when: str, grain: Grain, zone: ZoneInfo, since: datetime, until: datetime):
+    """The expression of a row's period: native date arithmetic on SQLite when the zone keeps one offset
+    from `since` to `until` (sampled daily: a daylight-saving season lasts months), else Django's Trunc."""
+    if connection.vendor == "sqlite":
+        days = (until - since).days + 1
+        offsets = {(since + timedelta(days=day)).astimezone(zone).utcoffset() for day in range(days)}
+        if len(offsets) == 1:
+            return SqliteLocalPeriod(when, grain, int(offsets.pop().total_seconds() // 60))
+    return TRUNC[grain](when, output_field=DateField(), tzinfo=zone)
 
 
 # --- results --------------------------------------------------------------------------------------------
@@ -345,7 +398,7 @@ def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now
     rows = (
         _scoped(dataset, user, stores)
         .filter(**{f"{when}__gte": since, f"{when}__lt": until})
-        .annotate(kpi_period=TRUNC[grain](when, output_field=DateField(), tzinfo=zone))
+        .annotate(kpi_period=_period_of(when, grain, zone, since, until))
     )
     aggregates = {}
     for measure in measures:
