@@ -345,22 +345,25 @@ def survey_link_issue(*, ticket: Ticket, by: User, channel: str) -> tuple[Survey
     return link, token
 
 
-def _invitation_by_token(token: str) -> SurveyInvitation | None:
+def _invitation_by_token(token: str, *, lock: bool = False) -> SurveyInvitation | None:
     """The invitation whose first (mailed) token or any later link is `token`: two indexed lookups at
-    most, the second only for a token that is not the invitation's own."""
+    most, the second only for a token that is not the invitation's own. With `lock`, its row is locked
+    until the end of the transaction."""
     digest = token_digest(token or "")
     invitations = SurveyInvitation.objects.select_related("template", "ticket", "ticket__store", "campaign")
+    if lock:
+        invitations = invitations.select_for_update(of=("self",))
     invitation = invitations.filter(token_digest=digest).first()
     if invitation is None:
         invitation = invitations.filter(links__token_digest=digest).first()
     return invitation
 
 
-def invitation_for_token(token: str, *, now: datetime | None = None) -> SurveyInvitation:
+def invitation_for_token(token: str, *, now: datetime | None = None, lock: bool = False) -> SurveyInvitation:
     """The invitation behind a link, for showing its form; reads only.
 
     Raises SurveyNotFound for an unknown token, SurveyGone when answered or expired."""
-    invitation = _invitation_by_token(token)
+    invitation = _invitation_by_token(token, lock=lock)
     if invitation is None:
         raise SurveyNotFound(_("This survey link is not valid. Check that you copied the whole link."))
     _require_open(invitation, now=now or clock.now())
@@ -447,12 +450,8 @@ def survey_respond(*, token: str, answers: dict, now: datetime | None = None) ->
     """
     now = now or clock.now()
     with transaction.atomic():
-        invitation = invitation_for_token(token, now=now)
-        # Lock the row: of two submissions at once, the second sees answered_at and is refused.
-        invitation = (
-            SurveyInvitation.objects.select_for_update().select_related("template").get(pk=invitation.pk)
-        )
-        _require_open(invitation, now=now)
+        # Locked: of two submissions at once, the second waits, then sees answered_at and is refused.
+        invitation = invitation_for_token(token, now=now, lock=True)
         rows = _answer_rows(list(invitation.template.items.order_by("order")), answers)
         response = SurveyResponse.objects.create(
             invitation=invitation, language=translation.get_language() or ""

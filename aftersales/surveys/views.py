@@ -46,14 +46,13 @@ def _unavailable(request, exc: ApplicationError):
     return _no_trace(render(request, "surveys/unavailable.html", context, status=exc.status_code))
 
 
-def _posted_answers(request, items: list[SurveyItem]) -> dict[str, object]:
-    answers: dict[str, object] = {}
-    for item in items:
-        key = f"item-{item.pk}"
-        answers[str(item.pk)] = (
-            request.POST.getlist(key) if item.kind == SurveyItem.Kind.MULTIPLE else request.POST.get(key, "")
-        )
-    return answers
+def _posted_answers(request) -> dict[str, object]:
+    """item id -> the posted value: a list when several were posted (multiple choice), else the one."""
+    return {
+        key.removeprefix("item-"): values if len(values) > 1 else values[0]
+        for key, values in request.POST.lists()
+        if key.startswith("item-")
+    }
 
 
 def _rows(items: list[SurveyItem], answers: dict, errors: dict[str, str]) -> list[dict]:
@@ -81,16 +80,13 @@ def _rows(items: list[SurveyItem], answers: dict, errors: dict[str, str]) -> lis
 
 @require_http_methods(["GET", "POST"])
 def answer(request, token: str):
-    try:
-        invitation = invitation_for_token(token)
-    except (SurveyNotFound, SurveyGone) as exc:
-        return _unavailable(request, exc)
-    items = list(invitation.template.items.order_by("order"))
     answers: dict = {}
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
-        answers = _posted_answers(request, items)
+        # Straight to the service, which reads and locks the invitation: the page is only read again
+        # to show what was wrong.
+        answers = _posted_answers(request)
         try:
             survey_respond(token=token, answers=answers)
         except (SurveyNotFound, SurveyGone) as exc:
@@ -100,6 +96,11 @@ def answer(request, token: str):
             status = 400
         else:
             return _no_trace(redirect("surveys:thanks"))
+    try:
+        invitation = invitation_for_token(token)
+    except (SurveyNotFound, SurveyGone) as exc:
+        return _unavailable(request, exc)
+    items = list(invitation.template.items.order_by("order"))
     context = {
         "invitation": invitation,
         "ticket": invitation.ticket,

@@ -213,3 +213,38 @@ def test_choice_items_render_and_record_every_ticked_option(client, resolved_tic
     answers = SurveyResponse.objects.get().answers
     assert answers.get(item=single).choices == ["staff"]
     assert answers.get(item=multiple).choices == ["speed", "staff"]
+
+
+# --- cost: the page answers in p95 < 50 ms (bench/survey_page.py); these pin its queries ----------------------
+
+
+def test_the_page_costs_two_queries(client, invited, django_assert_num_queries):
+    # given
+    _invitation, token = invited
+    # when / then: the invitation with its template, request and store; the items
+    with django_assert_num_queries(2):
+        response = client.get(reverse("surveys:answer", args=[token]))
+    assert response.status_code == 200
+
+
+def test_a_link_issued_later_costs_one_more_query(client, invited, cast, django_assert_num_queries):
+    # given a token of the survey_link table (a reminder, a QR code)
+    from aftersales.surveys.services import survey_link_issue
+
+    _link, token = survey_link_issue(ticket=invited[0].ticket, by=cast.specialist_a, channel="qr")
+    # when / then: the invitation's own digest misses, the link's hits
+    with django_assert_num_queries(3):
+        response = client.get(reverse("surveys:answer", args=[token]))
+    assert response.status_code == 200
+
+
+def test_an_answer_costs_a_fixed_number_of_queries(client, invited, transactional, django_assert_num_queries):
+    # given
+    _invitation, token = invited
+    form = posted(transactional)
+    # when / then: in one transaction (savepoint and release here), the invitation read and locked with
+    # its template, request and store; the items; the response; its answers (one insert); answered_at
+    with django_assert_num_queries(7):
+        response = client.post(reverse("surveys:answer", args=[token]), form)
+    assert response.status_code == 302
+    assert SurveyResponse.objects.count() == 1
