@@ -10,6 +10,7 @@ from aftersales.surveys.models import (
     SurveyAnswer,
     SurveyInvitation,
     SurveyItem,
+    SurveyLink,
     SurveyResponse,
     SurveyTemplate,
 )
@@ -41,13 +42,32 @@ class SurveyTemplateAdmin(ReadOnlyMixin, admin.ModelAdmin):
     inlines = [SurveyItemInline]
 
 
+class SurveyLinkInline(ReadOnlyMixin, admin.TabularInline):
+    """The further links of an invitation: when, how and by whom; never the token's digest."""
+
+    model = SurveyLink
+    extra = 0
+    fields = ["created_at", "channel", "issued_by"]
+    readonly_fields = fields
+
+
 @admin.register(SurveyInvitation)
 class SurveyInvitationAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["ticket", "campaign", "customer", "template", "sent_at", "expires_at", "answered_at"]
+    list_display = [
+        "ticket",
+        "campaign",
+        "customer",
+        "template",
+        "sent_at",
+        "reminded_at",
+        "expires_at",
+        "answered_at",
+    ]
     list_filter = ["template"]
     search_fields = ["ticket__number", "campaign__name"]
     list_select_related = ["ticket", "campaign", "customer", "template"]
     exclude = ["token_digest"]
+    inlines = [SurveyLinkInline]
 
 
 class SurveyAnswerInline(ReadOnlyMixin, admin.TabularInline):

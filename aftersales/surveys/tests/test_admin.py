@@ -45,3 +45,20 @@ def test_a_recovery_case_opens_read_only(admin_client_en, resolved_ticket, trans
     assert (listing.status_code, detail.status_code, adding.status_code) == (200, 200, 403)
     assert case.follow_up.number in listing.text
     assert 'type="submit" value="Save"' not in detail.text
+
+
+def test_an_invitation_lists_its_links_without_their_digests(
+    admin_client_en, resolved_ticket, transactional, cast
+):
+    # given a link shown as a QR code
+    from aftersales.surveys.services import survey_link_issue
+
+    invitation, _token = survey_invite(ticket=resolved_ticket, template=transactional)
+    link, _link_token = survey_link_issue(ticket=resolved_ticket, by=cast.specialist_a, channel="qr")
+    # when
+    detail = admin_client_en.get(reverse("admin:surveys_surveyinvitation_change", args=[invitation.pk]))
+    # then
+    assert detail.status_code == 200
+    assert "QR code" in detail.text
+    assert str(cast.specialist_a) in detail.text
+    assert link.token_digest not in detail.text

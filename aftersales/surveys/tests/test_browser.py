@@ -80,3 +80,40 @@ def test_a_customer_answers_the_survey_on_a_phone_by_tapping(page: Page, token: 
     assert first_point["height"] >= 44 and first_point["width"] >= 44
     assert sorted(SurveyResponse.objects.get().answers.values_list("number", flat=True)) == [5, 7, 10]
     assert violations == []
+
+
+def test_staff_show_the_survey_qr_code_and_copy_the_link_on_a_phone(page: Page, token: str, context):
+    # given the specialist signed in on a phone, the request resolved (see `token`)
+    import re
+
+    from aftersales.service.models import Ticket
+    from aftersales.surveys.models import SurveyLink
+
+    ticket = Ticket.objects.get()
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text) if message.type == "error" else None)
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill("specialist_a")
+    page.get_by_label("密码").fill(testing.PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    # when the detail page's survey box (loaded by htmx) leads to the link page and the QR code
+    page.goto(f"/requests/{ticket.number}/")
+    page.get_by_role("button", name="出示调查链接（二维码 / 复制）").click()
+    page.get_by_role("button", name="显示二维码").click()
+    # then the QR code and the link are on screen, without sideways scrolling
+    qr = page.locator(".survey-qr svg")
+    expect(qr).to_be_visible()
+    box = qr.bounding_box()
+    url = page.locator("#survey-url").input_value()
+    assert re.search(r"/s/[A-Za-z0-9_-]{43}/$", url)
+    assert box["width"] >= 200 and box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "survey-link-qr.png", full_page=True, animations="disabled")
+    # and the copy button puts the link on the clipboard
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="复制", exact=True).tap()
+    expect(page.get_by_role("button", name="已复制")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == url
+    assert SurveyLink.objects.get().issued_by.username == "specialist_a"
+    assert violations == []

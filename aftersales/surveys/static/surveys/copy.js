@@ -9,11 +9,16 @@ document.addEventListener("click", function (event) {
   var done = function () {
     button.textContent = button.getAttribute("data-copied-label");
   };
-  field.focus();
-  field.select();
+  var selectAndCopy = function () {
+    field.focus();
+    field.select();
+    if (document.execCommand && document.execCommand("copy")) {
+      done();
+    }
+  };
   if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(field.value).then(done, function () {});
-  } else if (document.execCommand && document.execCommand("copy")) {
-    done();
+    navigator.clipboard.writeText(field.value).then(done, selectAndCopy);
+  } else {
+    selectAndCopy();
   }
 });
