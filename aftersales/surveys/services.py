@@ -330,7 +330,7 @@ def survey_link_issue(*, ticket: Ticket, by: User, channel: str) -> tuple[Survey
         raise ApplicationError(
             _("Unknown channel '%(value)s': choose qr or copy.") % {"value": channel}, field="channel"
         )
-    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("customer").get(pk=ticket.pk)
     invitation = ticket_invitation(ticket)
     refusal = survey_link_refusal(ticket, invitation, now=clock.now())
     if refusal:
