@@ -77,7 +77,12 @@ def facts_import_file(
 
 
 def facts_import_records(
-    *, dataset: str, records: list[dict], by: User | None, dry_run: bool = False
+    *,
+    dataset: str,
+    records: list[dict],
+    by: User | None,
+    dry_run: bool = False,
+    source: str = ImportBatch.Source.API,
 ) -> ImportBatch:
     started = time.monotonic()
     spec = dataset_for(dataset, by=by)
@@ -86,7 +91,7 @@ def facts_import_records(
         spec,
         validated,
         by=by,
-        source=ImportBatch.Source.API,
+        source=source,
         file_name="",
         file_size=0,
         dry_run=dry_run,

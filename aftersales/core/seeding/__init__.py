@@ -4,6 +4,7 @@ org.py        organisation, stores, opening hours, departments, fault taxonomy, 
 catalogue.py  product categories and models, warranty and SLA policies
 customers.py  customers, contacts, portal logins, assets and their coverage
 surveys.py    survey invitations and answers for the resolved requests
+facts.py      the business data (sales, inventory, attendance, finance, quality, ...) through the import
 tickets.py    arrivals and the batch loop; timeline.py plays one ticket, finish.py stores it as of
               today (escalation.py adds what the SLA scan would have done, complaints.py a complaint's
               record with its escalations and closure)
@@ -23,6 +24,7 @@ from aftersales.core.seeding.catalogue import seed_catalogue
 from aftersales.core.seeding.context import SIZES, Seed, Size
 from aftersales.core.seeding.customers import seed_customers
 from aftersales.core.seeding.db import tune_for_bulk
+from aftersales.core.seeding.facts import seed_facts
 from aftersales.core.seeding.org import seed_org
 from aftersales.core.seeding.surveys import seed_surveys
 from aftersales.core.seeding.tickets import seed_tickets
@@ -44,9 +46,12 @@ def run(s: Seed) -> dict[str, int]:
         seed_tickets(s, org, catalogue, customers)
         seed_surveys(s)
         s.writer.reset_sequences()
+        s.progress("business data (facts) …")
+        with transaction.atomic():
+            facts = seed_facts(s, org)
     finally:
         restore()
-    return {table.model._meta.label: table.written for table in s.writer.tables.values()}
+    return {**{table.model._meta.label: table.written for table in s.writer.tables.values()}, **facts}
 
 
 __all__ = ["SIZES", "Seed", "Size", "run"]

@@ -3,7 +3,8 @@
 Removed: every ticket with its events, comments, attachments' rows, visits, parts and pauses; assignment
 cursors and SLA policies; customers with contacts, assets and coverage; the product catalogue and
 warranty policies; the fault taxonomy; the demo organisation with its stores (opening hours,
-departments, teams, calendar overrides); and the demo accounts (staff `@staff.example.com` and the
+departments, teams, calendar overrides); every imported business data row and the import history;
+and the demo accounts (staff `@staff.example.com` and the
 customers' portal logins). Other accounts stay (they lose their links to the deleted stores).
 """
 
@@ -16,6 +17,8 @@ from aftersales.accounts.models import FaultCategory, Organisation, Store, User
 from aftersales.core.seeding.context import ORG_CODE, STAFF_EMAIL_DOMAIN
 from aftersales.core.seeding.db import delete_all
 from aftersales.customers.models import Asset, Customer, ProductCategory, ProductModel, WarrantyPolicy
+from aftersales.facts.datasets import REGISTRY
+from aftersales.facts.models import ImportBatch
 from aftersales.service.models import AssignmentCursor, SlaPolicy, Ticket
 
 
@@ -26,6 +29,8 @@ def is_seeded() -> bool:
 @transaction.atomic
 def wipe() -> None:
     portal_users = list(Customer.objects.filter(user__isnull=False).values_list("user_id", flat=True))
+    # Imported facts point at stores and staff (PROTECT): they go first, with their import history.
+    delete_all([*(dataset.model for dataset in reversed(REGISTRY)), ImportBatch])
     # The big tables (and whatever cascades from them) go with plain DELETEs.
     delete_all(
         [Ticket, AssignmentCursor, SlaPolicy, Customer, Asset, ProductModel, ProductCategory, WarrantyPolicy]
