@@ -183,7 +183,9 @@ def test_api_token_command_revokes_by_prefix(specialist_a):
     token, raw = api_token_create(user=specialist_a, name="erp")
 
     # when
-    call_command("api_token", "specialist_a", "--revoke", token.prefix, stdout=StringIO())
+    # (`--revoke=PREFIX`: a prefix is URL-safe base64, and one in 64 starts with "-", which argparse
+    # would take for an option in `--revoke PREFIX`)
+    call_command("api_token", "specialist_a", f"--revoke={token.prefix}", stdout=StringIO())
 
     # then
     token.refresh_from_db()

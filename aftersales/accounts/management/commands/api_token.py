@@ -1,7 +1,8 @@
 """`aftersales api_token USERNAME --name NAME`: create a bearer token for the API and print it once.
 
 Only the token's SHA-256 is stored, so it cannot be shown again; create a new one if it is lost.
-`--list` shows a user's tokens (by prefix), `--revoke PREFIX` revokes one.
+`--list` shows a user's tokens (by prefix), `--revoke=PREFIX` revokes one (write it with `=`: a prefix may
+start with "-").
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -18,7 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--name", help="what the token is for, e.g. the integration's name")
         parser.add_argument("--list", action="store_true", help="list the user's tokens")
-        parser.add_argument("--revoke", metavar="PREFIX", help="revoke the user's token with this prefix")
+        parser.add_argument(
+            "--revoke",
+            metavar="PREFIX",
+            help="revoke the user's token with this prefix (write --revoke=PREFIX: a prefix may start with -)",
+        )
 
     def handle(self, *args, username: str, name: str | None, list: bool, revoke: str | None, **options):
         user = User.objects.filter(username=username).first()
