@@ -122,6 +122,11 @@ def sample_count(*, population_size: int, sample_size: int | None, sample_percen
     return min(wanted, population_size)
 
 
+def draw_sample(ids: list[int], *, count: int, seed: int) -> list[int]:
+    """`count` of `ids` (in ascending order) in draw order: the same seed and sizes, the same picks."""
+    return random.Random(seed).sample(sorted(ids), count)  # noqa: S311 - a survey sample, not a secret
+
+
 def _require_runner(by: User) -> None:
     if not may_run_campaigns(by):
         raise NotAllowed(_("Only managers, executives and quality staff run survey campaigns."))
@@ -307,7 +312,7 @@ def campaign_sample_draw(*, campaign: Campaign, by: User, now: datetime | None =
     count = sample_count(
         population_size=len(ids), sample_size=campaign.sample_size, sample_percent=campaign.sample_percent
     )
-    drawn = random.Random(campaign.random_seed).sample(ids, count)  # noqa: S311 - a survey sample, not a secret
+    drawn = draw_sample(ids, count=count, seed=campaign.random_seed)
     campaign.recipients.all().delete()
     CampaignRecipient.objects.bulk_create(
         CampaignRecipient(campaign=campaign, customer_id=customer_id, position=position)

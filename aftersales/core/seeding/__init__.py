@@ -5,6 +5,7 @@ catalogue.py  product categories and models, warranty and SLA policies
 customers.py  customers, contacts, portal logins, assets and their coverage
 surveys.py    survey invitations and answers for the resolved requests
 facts.py      the business data (sales, inventory, attendance, finance, quality, ...) through the import
+campaigns.py  two relationship survey campaigns (one finished, one running) with answers
 tickets.py    arrivals and the batch loop; timeline.py plays one ticket, finish.py stores it as of
               today (escalation.py adds what the SLA scan would have done, complaints.py a complaint's
               record with its escalations and closure)
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from aftersales.core.seeding.campaigns import seed_campaigns
 from aftersales.core.seeding.catalogue import seed_catalogue
 from aftersales.core.seeding.context import SIZES, Seed, Size
 from aftersales.core.seeding.customers import seed_customers
@@ -49,6 +51,8 @@ def run(s: Seed) -> dict[str, int]:
         s.progress("business data (facts) …")
         with transaction.atomic():
             facts = seed_facts(s, org)
+        with transaction.atomic():
+            seed_campaigns(s)
     finally:
         restore()
     return {**{table.model._meta.label: table.written for table in s.writer.tables.values()}, **facts}

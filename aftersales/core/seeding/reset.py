@@ -1,6 +1,6 @@
 """`seed --reset`: remove what a seed wrote, so the next run starts from the same empty tables.
 
-Removed: every ticket with its events, comments, attachments' rows, visits, parts and pauses; assignment
+Removed: the survey campaigns (their invitations go with the customers); every ticket with its events, comments, attachments' rows, visits, parts and pauses; assignment
 cursors and SLA policies; customers with contacts, assets and coverage; the product catalogue and
 warranty policies; the fault taxonomy; the demo organisation with its stores (opening hours,
 departments, teams, calendar overrides); every imported business data row and the import history;
@@ -20,6 +20,7 @@ from aftersales.customers.models import Asset, Customer, ProductCategory, Produc
 from aftersales.facts.datasets import REGISTRY
 from aftersales.facts.models import ImportBatch
 from aftersales.service.models import AssignmentCursor, SlaPolicy, Ticket
+from aftersales.surveys.models import Campaign
 
 
 def is_seeded() -> bool:
@@ -33,7 +34,17 @@ def wipe() -> None:
     delete_all([*(dataset.model for dataset in reversed(REGISTRY)), ImportBatch])
     # The big tables (and whatever cascades from them) go with plain DELETEs.
     delete_all(
-        [Ticket, AssignmentCursor, SlaPolicy, Customer, Asset, ProductModel, ProductCategory, WarrantyPolicy]
+        [
+            Campaign,
+            Ticket,
+            AssignmentCursor,
+            SlaPolicy,
+            Customer,
+            Asset,
+            ProductModel,
+            ProductCategory,
+            WarrantyPolicy,
+        ]
     )
     # The small ones through the ORM, which also clears many-to-many rows, leave and API tokens.
     User.objects.filter(Q(email__endswith=STAFF_EMAIL_DOMAIN) | Q(pk__in=portal_users)).delete()

@@ -17,7 +17,14 @@ from aftersales.customers.selectors import asset_warranty_status
 from aftersales.service.models import Comment, Complaint, PauseSegment, Ticket, TicketEvent
 from aftersales.service.models.tickets import OPEN_STATUSES
 from aftersales.service.services import sla
-from aftersales.surveys.models import SurveyAnswer, SurveyInvitation, SurveyResponse
+from aftersales.surveys.models import (
+    Campaign,
+    CampaignRecipient,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyResponse,
+)
+from aftersales.surveys.selectors import campaign_progress
 
 SEED = {"size": "small", "seed": 7, "today": "2026-11-30", "months": 1}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -48,10 +55,31 @@ def digest() -> str:
         h.update(repr(row).encode())
     for row in Customer.objects.order_by("name", "phone").values_list("name", "phone", "email", "tier"):
         h.update(repr(row).encode())
-    for row in SurveyAnswer.objects.order_by(
-        "response__invitation__ticket__number", "item__order"
-    ).values_list(
-        "response__invitation__ticket__number", "response__created_at", "item__kind", "number", "text"
+    for row in CampaignRecipient.objects.order_by("campaign__name", "position").values_list(
+        "campaign__name", "campaign__status", "position", "customer__name", "customer__phone", "batch",
+        "invitation__sent_at", "invitation__answered_at",
+    ):  # fmt: skip
+        h.update(repr(row).encode())
+    for row in (
+        SurveyAnswer.objects.filter(response__invitation__campaign__isnull=False)
+        .order_by(
+            "response__invitation__campaign__name", "response__invitation__recipient__position", "item__order"
+        )
+        .values_list(
+            "response__invitation__recipient__position",
+            "response__created_at",
+            "item__order",
+            "number",
+            "text",
+        )
+    ):
+        h.update(repr(row).encode())
+    for row in (
+        SurveyAnswer.objects.filter(response__invitation__ticket__isnull=False)
+        .order_by("response__invitation__ticket__number", "item__order")
+        .values_list(
+            "response__invitation__ticket__number", "response__created_at", "item__kind", "number", "text"
+        )
     ):
         h.update(repr(row).encode())
     return h.hexdigest()
@@ -178,7 +206,9 @@ def test_seed_small_month_facts_idempotence_and_determinism():
 
     # Every finished request of a customer with an address was invited a day after it was resolved, as
     # the dispatch job does; about half answered, within the 28 days and before today, on the scales.
-    invitations = {i.ticket_id: i for i in SurveyInvitation.objects.select_related("ticket")}
+    invitations = {
+        i.ticket_id: i for i in SurveyInvitation.objects.filter(ticket__isnull=False).select_related("ticket")
+    }
     invited = [
         t
         for t in tickets
@@ -194,13 +224,17 @@ def test_seed_small_month_facts_idempotence_and_determinism():
         assert invitation.answered_at is None or invitation.sent_at < invitation.answered_at < min(
             as_of, invitation.expires_at
         )
-    responses = list(SurveyResponse.objects.select_related("invitation"))
+    responses = list(
+        SurveyResponse.objects.filter(invitation__ticket__isnull=False).select_related("invitation")
+    )
     assert len(responses) == sum(1 for i in invitations.values() if i.answered_at)
     assert 0.35 * len(invited) <= len(responses) <= 0.6 * len(invited)
     assert all(r.created_at == r.invitation.answered_at for r in responses)
     scales = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
     scored = defaultdict(set)
-    for answer in SurveyAnswer.objects.select_related("item"):
+    for answer in SurveyAnswer.objects.filter(response__invitation__ticket__isnull=False).select_related(
+        "item"
+    ):
         if answer.item.kind in scales:
             low, high = scales[answer.item.kind]
             assert low <= answer.number <= high
@@ -208,6 +242,27 @@ def test_seed_small_month_facts_idempotence_and_determinism():
     assert all(ids == {r.pk for r in responses} for ids in scored.values()) and len(scored) == 3
     # Nobody can open a seeded link: no invitation has the digest of a token anyone knows.
     assert len({i.token_digest for i in invitations.values()}) == len(invitations)
+
+    # Two survey campaigns of the demo: one finished (3 weekly batches of 20), one running (2 of 4 daily
+    # batches of 10 sent), both with answers and the customers' consent; the running one left out the
+    # customers invited after a request within 90 days of its draw.
+    finished, running = Campaign.objects.order_by("created_at")
+    assert (finished.status, running.status) == (Campaign.Status.FINISHED, Campaign.Status.RUNNING)
+    done, going = campaign_progress(finished), campaign_progress(running)
+    assert (done.sampled, done.invited, done.pending, len(done.batches)) == (60, 60, 0, 3)
+    assert (going.sampled, going.invited, going.pending, len(going.batches)) == (40, 20, 20, 2)
+    recently_invited = set(
+        SurveyInvitation.objects.filter(
+            ticket__isnull=False, created_at__gte=running.started_at - timedelta(days=90)
+        ).values_list("ticket__customer_id", flat=True)
+    )
+    assert recently_invited and not recently_invited & set(
+        running.recipients.values_list("customer_id", flat=True)
+    )
+    assert done.answered > 0 and going.answered > 0
+    invited = SurveyInvitation.objects.filter(campaign__isnull=False).select_related("customer")
+    assert all(i.customer.consent_to_contact and i.customer.email for i in invited)
+    assert all(i.sent_at < as_of and (i.answered_at is None or i.answered_at < as_of) for i in invited)
 
     # A second run without --reset changes nothing.
     before = digest()
@@ -223,7 +278,7 @@ def test_seed_small_month_facts_idempotence_and_determinism():
     seed(reset=True, batch_size=40)
     assert digest() == before
     assert (Ticket.objects.count(), TicketEvent.objects.count(), User.objects.count()) == counts
-    assert SurveyResponse.objects.count() == len(responses)
+    assert SurveyResponse.objects.filter(invitation__ticket__isnull=False).count() == len(responses)
 
 
 def test_demo_logins_lists_one_account_per_role():
