@@ -196,13 +196,12 @@ def _body_and_attachments(msg: EmailMessage) -> tuple[str, list[MailAttachment]]
         filename = part.get_filename()
         content_type = part.get_content_type()
         if disposition == "attachment" or filename or content_type not in {"text/plain", "text/html"}:
-            if content_type == "message/rfc822" or part.get_payload(decode=True) is None:
+            if content_type == "message/rfc822":
                 continue
-            attachments.append(
-                MailAttachment(
-                    filename=(filename or "attachment").strip(), content=part.get_payload(decode=True)
-                )
-            )
+            content = part.get_payload(decode=True)  # decoded once: attachments are most of the bytes
+            if content is None:
+                continue
+            attachments.append(MailAttachment(filename=(filename or "attachment").strip(), content=content))
         elif content_type == "text/plain" and plain is None:
             plain = _text_of(part)
         elif content_type == "text/html" and markup is None:

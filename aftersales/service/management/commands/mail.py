@@ -23,6 +23,9 @@ from aftersales.service.mail.ingest import mail_ingest
 class Command(BaseCommand):
     help = "Email in: `mail ingest` reads one raw message from standard input; `mail poll` polls IMAP."
     stealth_options = ("stdin",)
+    # Run once per message by an MTA: the full system checks (URLs, templates, the KPI catalogue, the
+    # holiday calendar) belong to deployment (`aftersales check`), not to every delivery.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True)
