@@ -97,6 +97,9 @@ class BusinessCalendar:
 
     def is_working_time(self, at: datetime) -> bool:
         """True if the instant `at` lies inside a shift (shift ends are exclusive)."""
+        # In UTC first: `at + timedelta` on a local time adds on the wall clock and drops `fold`, so the
+        # second 02:30 of an autumn DST change plus 1 µs would land an hour *before* `at`.
+        at = _to_utc(at)
         return bool(self.working_intervals(at, at + timedelta(microseconds=1)))
 
     def _hours_on(self, day: date) -> tuple[Interval, ...]:

@@ -268,6 +268,18 @@ def test_working_intervals_and_is_working_time_agree_with_reference(case):
     assert calendar.is_working_time(start) == reference_is_working(calendar, start.astimezone(UTC))
 
 
+def test_is_working_time_in_the_repeated_hour_of_an_autumn_clock_change():
+    # given a Berlin night shift 22:00-06:00 every day; on 2026-10-25 the clocks go back at 03:00 CEST
+    night = ((time(22), time(6)),)
+    calendar = BusinessCalendar(tz=BERLIN, weekly_hours=(night,) * 7)
+    first, second = (datetime(2026, 10, 25, 2, 0, tzinfo=BERLIN, fold=fold) for fold in (0, 1))
+    # when / then both 02:00s lie in the shift that began on Saturday evening (found by hypothesis:
+    # the second one was judged off work)
+    assert (first.astimezone(UTC).hour, second.astimezone(UTC).hour) == (0, 1)
+    assert calendar.is_working_time(first) is True
+    assert calendar.is_working_time(second) is True
+
+
 # --- hand-computed examples (2026 China calendar) ----------------------------------------------
 
 
