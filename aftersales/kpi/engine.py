@@ -352,8 +352,9 @@ def _scoped(dataset: Dataset, user, stores) -> QuerySet:
     return rows.filter(**{f"{dataset.ticket_path}__in": visible.values("pk")})
 
 
-def _aggregates(measure: Measure, now: datetime) -> dict[str, Aggregate]:
-    """The SQL aggregates of a measure, named after it."""
+def measure_condition(measure: Measure, now: datetime) -> Q | None:
+    """Which rows a measure reads: its filter and its right-censoring at `now` (None: every row). The
+    aggregates below and the drill-down (`kpi.drill`) share it."""
     condition = measure.filter
     if measure.censor is not None:
         censor = measure.censor
@@ -361,6 +362,22 @@ def _aggregates(measure: Measure, now: datetime) -> dict[str, Aggregate]:
         if censor.known is not None:
             elapsed |= censor.known
         condition = elapsed if condition is None else condition & elapsed
+    return condition
+
+
+def dataset_rows(dataset: Dataset, *, start: date, end: date, user, stores=None) -> QuerySet:
+    """The dataset's rows `user` may see whose attribution time falls in [start, end) of the
+    organisation's zone: what the engine groups, and what the drill-down lists."""
+    zone = organisation_zone()
+    since = datetime.combine(start, time(0), tzinfo=zone)
+    until = datetime.combine(end, time(0), tzinfo=zone)
+    when = dataset.time_field
+    return _scoped(dataset, user, stores).filter(**{f"{when}__gte": since, f"{when}__lt": until})
+
+
+def _aggregates(measure: Measure, now: datetime) -> dict[str, Aggregate]:
+    """The SQL aggregates of a measure, named after it."""
+    condition = measure_condition(measure, now)
     name, field = f"m_{measure.code}", measure.field
     match measure.aggregation:
         case Aggregation.COUNT:
@@ -394,11 +411,8 @@ def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now
     zone = organisation_zone()
     since = datetime.combine(start, time(0), tzinfo=zone)
     until = datetime.combine(end, time(0), tzinfo=zone)
-    when = dataset.time_field
-    rows = (
-        _scoped(dataset, user, stores)
-        .filter(**{f"{when}__gte": since, f"{when}__lt": until})
-        .annotate(kpi_period=_period_of(when, grain, zone, since, until))
+    rows = dataset_rows(dataset, start=start, end=end, user=user, stores=stores).annotate(
+        kpi_period=_period_of(dataset.time_field, grain, zone, since, until)
     )
     aggregates = {}
     for measure in measures:

@@ -1,8 +1,12 @@
 """Stored KPI values (snapshots): what `aftersales kpi refresh` computed, per KPI × grain × period ×
-breakdown key, with the numerator, denominator and n behind each value."""
+breakdown key, with the numerator, denominator and n behind each value; and the targets admins set
+per KPI × store × period (`kpi.targets`)."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from aftersales.core.models import TimeStampedModel
 
 
 class KpiSnapshot(models.Model):
@@ -34,3 +38,69 @@ class KpiSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.grain} {self.period_start} {self.breakdown}={self.key}"
+
+
+class KpiTarget(TimeStampedModel):
+    """A target (and amber threshold) for one KPI, in one store or all of them, over a range of periods.
+
+    Values are in the KPI's stored unit: a fraction for a percentage (0.95 = 95 %), hours for hours.
+    A period takes the target valid on its first day, the store's own before the one for all stores,
+    and of several the one valid from the latest date (`kpi.targets`). Without any, the catalogue's
+    default applies."""
+
+    kpi_code = models.CharField(_("KPI"), max_length=64, db_index=True)
+    store = models.ForeignKey(
+        "accounts.Store",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="kpi_targets",
+        verbose_name=_("store"),
+        help_text=_("Empty: every store."),
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, help_text=_("Inclusive; empty: open-ended.")
+    )
+    target = models.FloatField(
+        _("target"),
+        null=True,
+        blank=True,
+        help_text=_("In the KPI's stored unit: a fraction for a percentage (0.95 = 95 %)."),
+    )
+    warning = models.FloatField(
+        _("warning threshold"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Amber between this and the target; beyond it red. For a band KPI: how far outside the band "
+            "is still amber."
+        ),
+    )
+    band_low = models.FloatField(_("band low"), null=True, blank=True)
+    band_high = models.FloatField(_("band high"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        ordering = ["kpi_code", "store_id", "-valid_from"]
+
+    def __str__(self) -> str:
+        where = self.store.code if self.store_id else "*"
+        return f"{self.kpi_code} @ {where} from {self.valid_from}"
+
+    def clean(self) -> None:
+        from aftersales.kpi.targets import validate_target
+
+        errors = validate_target(
+            kpi_code=self.kpi_code,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            target=self.target,
+            warning=self.warning,
+            band_low=self.band_low,
+            band_high=self.band_high,
+        )
+        if errors:
+            raise ValidationError(errors)
