@@ -40,6 +40,8 @@ REQUEST_DIMENSIONS = {
     "kind": "kind",
     "priority": "priority",
     "customer_tier": "customer__tier",
+    "fault_category": "fault_category__code",
+    "product_model": "asset__product_model__code",
 }
 
 
@@ -128,6 +130,7 @@ CUSTOMER_CAME_BACK = Exists(
 
 received = Measure("received", REQUESTS, Aggregation.COUNT)
 complaints_received = Measure("complaints_received", REQUESTS, Aggregation.COUNT, filter=Q(kind="complaint"))
+repairs_received = Measure("repairs_received", REQUESTS, Aggregation.COUNT, filter=Q(kind="repair"))
 
 # An unanswered request counts once its 24 hours are over (a breach); an answered one at once. A request
 # cancelled before anyone answered it is left out.
@@ -708,6 +711,30 @@ SERVICE_KPIS = (
         direction=Direction.HIGHER,
         measure=received,
         variant=_("Break it down by channel for the service volume by channel."),
+    ),
+    Kpi(
+        code="complaints_received",
+        name_zh="投诉量",
+        name_en="Complaints received",
+        family=Family.SERVICE,
+        reference="kpi-definitions §2.6 (the numerator of the complaint rate), §6 (quality Pareto)",
+        formula="count(requests of kind complaint registered)",
+        unit=Unit.COUNT,
+        direction=Direction.LOWER,
+        measure=complaints_received,
+        variant="Break it down by fault category or product model for the complaint Pareto.",
+    ),
+    Kpi(
+        code="repair_requests",
+        name_zh="故障维修请求量",
+        name_en="Fault / repair requests received",
+        family=Family.SERVICE,
+        reference="kpi-definitions §2.13 (faults behind the repeat-repair rate), §6 (quality Pareto)",
+        formula="count(requests of kind fault / repair registered)",
+        unit=Unit.COUNT,
+        direction=Direction.LOWER,
+        measure=repairs_received,
+        variant="Break it down by fault category or product model for the fault Pareto.",
     ),
     Kpi(
         code="requests_resolved",

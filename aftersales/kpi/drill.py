@@ -1,0 +1,218 @@
+"""Drill-down: the records behind a KPI value's numerator and denominator (DESIGN §6).
+
+    drill = kpi_drill(code="response_24h_rate", part="numerator", start=date(2026, 3, 1),
+                      end=date(2026, 4, 1), breakdown="store", key="store-a", user=request.user)
+    drill.rows          # a queryset of the requests counted in the numerator of store A's March value
+
+The rows are built from the engine's own pieces, so they are exactly the rows the value counts: the
+dataset's rows the person may see in [start, end) of its attribution timestamp (`engine.dataset_rows`),
+the measure's filter and right-censoring at `now` (`engine.measure_condition`), and the breakdown key's
+dimension path (an empty dimension is the key "", as in the engine).
+
+A ratio has a numerator and a denominator; a single measure (a mean, a percentile, a count) has the
+records it reads; an expression KPI drills into the KPIs it is computed from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aftersales.core import clock
+from aftersales.core.errors import ApplicationError
+from aftersales.kpi.catalogue import CATALOGUE
+from aftersales.kpi.engine import dataset_rows, measure_condition
+from aftersales.kpi.semantic import Aggregation, Kpi, Measure
+
+
+class Part(StrEnum):
+    NUMERATOR = "numerator"
+    DENOMINATOR = "denominator"
+    RECORDS = "records"  # what a single measure reads
+
+
+PART_LABELS = {
+    Part.NUMERATOR: gettext_lazy("numerator"),
+    Part.DENOMINATOR: gettext_lazy("denominator"),
+    Part.RECORDS: gettext_lazy("records"),
+}
+STORE_DIMENSION = "store"
+OWN_DIMENSION = "specialist"  # a specialist's own records: the rows whose request is assigned to them
+
+
+def parts_of(kpi: Kpi) -> dict[Part, Measure]:
+    """The measures behind a KPI's value, by the part of it they are."""
+    if kpi.kind == "ratio":
+        return {Part.NUMERATOR: kpi.numerator, Part.DENOMINATOR: kpi.denominator}
+    if kpi.kind == "single":
+        return {Part.RECORDS: kpi.measure}
+    parts: dict[Part, Measure] = {}
+    for code in kpi.inputs:
+        for part, measure in parts_of(CATALOGUE.by_code[code]).items():
+            parts.setdefault(part, measure)
+    return parts
+
+
+@dataclass(frozen=True)
+class Column:
+    path: str  # ORM path from the row, for .values()
+    label: str
+
+
+@dataclass
+class Drill:
+    kpi: Kpi
+    part: Part
+    measure: Measure
+    start: date
+    end: date
+    breakdown: str | None
+    key: str | None
+    store: str | None
+    rows: QuerySet  # the records, in attribution order
+    number_path: str  # ORM path to the request number of each row
+    store_path: str
+    columns: list[Column]  # the fields the measure reads
+
+    @property
+    def distinct_field(self) -> str | None:
+        """For a distinct count (customers), what is counted once however many rows it has."""
+        if self.measure.aggregation == Aggregation.COUNT_DISTINCT and isinstance(self.measure.field, str):
+            return self.measure.field
+        return None
+
+
+def kpi_drill(
+    *,
+    code: str,
+    part: str,
+    start: date,
+    end: date,
+    user,
+    breakdown: str | None = None,
+    key: str | None = None,
+    store: str | None = None,
+    own_only: bool = False,
+    now: datetime | None = None,
+) -> Drill:
+    """The records behind `part` of KPI `code` in [start, end), for breakdown key `key` of `breakdown`
+    (no breakdown: all keys), over what `user` may see, in the store with code `store` when given;
+    `own_only` keeps the rows of requests assigned to `user`. Bad input raises ApplicationError naming
+    the parameter."""
+    kpi = CATALOGUE.get(code)
+    if kpi is None:
+        raise ApplicationError(_("Unknown KPI code(s): %(codes)s.") % {"codes": code}, field="kpi")
+    parts = parts_of(kpi)
+    try:
+        measure = parts[Part(part)]
+    except (ValueError, KeyError):
+        raise ApplicationError(
+            _("This KPI has no part '%(part)s'; choose one of %(parts)s.")
+            % {"part": part, "parts": ", ".join(parts)},
+            field="part",
+        ) from None
+    if start >= end:
+        raise ApplicationError(
+            _("The period must end after it starts (start %(start)s, end %(end)s).")
+            % {"start": start.isoformat(), "end": end.isoformat()},
+            field="end",
+        )
+    dataset = measure.dataset
+    if breakdown and breakdown not in dataset.dimensions:
+        raise ApplicationError(
+            _("These KPIs cannot be broken down by '%(breakdown)s'; choose one of %(supported)s.")
+            % {"breakdown": breakdown, "supported": ", ".join(sorted(dataset.dimensions))},
+            field="breakdown",
+        )
+    rows = dataset_rows(dataset, start=start, end=end, user=user)
+    condition = measure_condition(measure, now or clock.now())
+    if condition is not None:
+        rows = rows.filter(condition)
+    if breakdown and key is not None:
+        rows = rows.filter(_key_is(dataset.dimensions[breakdown], key))
+    if store:
+        rows = rows.filter(**{dataset.dimensions[STORE_DIMENSION]: store})
+    if own_only:
+        rows = rows.filter(**{dataset.dimensions[OWN_DIMENSION]: user.get_username()})
+    ticket = f"{dataset.ticket_path}__" if dataset.ticket_path else ""
+    model = apps.get_model(dataset.model)
+    return Drill(
+        kpi=kpi,
+        part=Part(part),
+        measure=measure,
+        start=start,
+        end=end,
+        breakdown=breakdown or None,
+        key=key if breakdown else None,
+        store=store or None,
+        rows=rows.order_by(dataset.time_field, "pk"),
+        number_path=f"{ticket}number",
+        store_path=f"{ticket}store__code",
+        columns=[Column(path, _label(model, path)) for path in _read_fields(measure)],
+    )
+
+
+def _key_is(path: str, key: str) -> Q:
+    """The rows of breakdown key `key`; "" is the key of rows without a value (NULL or empty)."""
+    if key == "":
+        return Q(**{f"{path}__isnull": True}) | Q(**{path: ""})
+    return Q(**{path: key})
+
+
+def _read_fields(measure: Measure) -> list[str]:
+    """The model fields a measure reads, as value paths: its attribution time, its field, the fields
+    its filter and censoring compare (lookups such as __lte taken off), in that order, once each."""
+    model = apps.get_model(measure.dataset.model)
+    lookups = [measure.dataset.time_field]
+    if isinstance(measure.field, str) and measure.field != "pk":
+        lookups.append(measure.field)
+    if measure.censor is not None:
+        lookups.append(measure.censor.window_from)
+    for condition in (measure.filter, measure.censor.known if measure.censor else None):
+        lookups.extend(_q_lookups(condition))
+    paths = [_field_path(model, lookup) for lookup in lookups]
+    return list(dict.fromkeys(path for path in paths if path))
+
+
+def _q_lookups(condition) -> list[str]:
+    if not isinstance(condition, Q):
+        return []  # an expression (Exists ...) reads other rows, not a field of this one
+    found = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            found.extend(_q_lookups(child))
+        elif isinstance(child, tuple):
+            found.append(child[0])
+    return found
+
+
+def _field_path(model, lookup: str) -> str:
+    """The longest prefix of `lookup` that names a concrete field (`number__gte` -> `number`,
+    `item__kind` -> `item__kind`); a path ending on a relation is left out (it names a row, not a value)."""
+    path: list[str] = []
+    current = model
+    for name in lookup.split("__"):
+        try:
+            field = current._meta.get_field(name)
+        except FieldDoesNotExist:
+            break
+        path.append(name)
+        if not field.is_relation:
+            return "__".join(path)
+        current = field.related_model
+    return ""
+
+
+def _label(model, path: str) -> str:
+    current, field = model, None
+    for name in path.split("__"):
+        field = current._meta.get_field(name)
+        current = field.related_model if field.is_relation else current
+    return str(field.verbose_name)
