@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "aftersales.facts",
     "aftersales.integrations",
     "aftersales.kpi",
+    "aftersales.reports",
     "aftersales.api",
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("s/", include("aftersales.surveys.urls")),
     path("kpi/", include("aftersales.kpi.urls")),
     path("facts/", include("aftersales.facts.urls")),
+    path("reports/", include("aftersales.reports.urls")),
     path("", home_view, name="home"),
     path("", include("aftersales.service.urls")),
 ]

@@ -734,6 +734,8 @@ class ListCase:
 
 
 STAFF = (("specialist_a", "specialist_b"),)
+MANAGERS = (("manager_a", "manager_b"),)
+MARCH_2026 = {"start": "2026-03-01", "end": "2026-04-01"}
 CUSTOMERS = (("customer_a", "customer_b"),)
 
 
@@ -940,6 +942,34 @@ LIST_CASES: list[ListCase] = [
         api=True,
         prepare=complaints_first,
     ),
+    # --- dashboards (aftersales/reports): scoped by visible_to; specialists see only their own requests
+    ListCase(
+        "reports:drill",
+        "records",
+        (*STAFF, *MANAGERS),
+        _number,
+        query=lambda w: MARCH_2026,
+        args=("requests_received", "records"),
+    ),
+    ListCase(
+        "reports:drill",
+        "store-a-asked",
+        (*STAFF, *MANAGERS),
+        _number,
+        query=lambda w: {**MARCH_2026, "breakdown": "store", "key": "store-a", "store": "store-a"},
+        args=("response_24h_rate", "denominator"),
+    ),
+    ListCase(
+        "reports:store", "own-store", MANAGERS, lambda w: [w.cast.store_a.name], query=lambda w: MARCH_2026
+    ),
+    ListCase(
+        "reports:specialist",
+        "own",
+        STAFF,
+        lambda w: [w.cast.specialist_a.display_name],
+        query=lambda w: MARCH_2026,
+    ),
+    ListCase("reports:quality", "fault-pareto", MANAGERS, lambda w: ["Engine"], query=lambda w: MARCH_2026),
     ListCase(
         "api:surveys_responses",
         "all",
@@ -1163,6 +1193,9 @@ NOT_OBJECT: dict[str, str] = {
     "the permission, as for surveys:answer; reads only (surveys/tests/test_api.py)",
     "api:surveys_respond": "survey submission for integrations: the token in the body is the permission, as "
     "for surveys:answer; records once per invitation (surveys/tests/test_api.py)",
+    "reports:index": "redirects to the dashboard of the person's role; shows no object",
+    "reports:executive": "company-wide dashboard: executives and admins only, 403 for store staff "
+    "(reports/tests/test_dashboards.py); shows figures, no record",
 }
 
 DOCS: dict[str, str] = {

@@ -1,0 +1,692 @@
+"""The dashboards' reads: KPI values from the engine, targets and status, p-chart limits, and a drill-down
+link behind every number. Each dashboard costs a fixed number of queries whatever the number of stores,
+specialists or periods: one per dataset (`kpi.engine`), one for the targets, one per label lookup.
+
+A number's period is the engine's period clipped to the range asked for, so the records behind it (the
+drill-down page) are exactly the rows it counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aftersales.accounts.models import COMPANY_WIDE_ROLES, MANAGER_ROLES, FaultCategory, Role, Store, User
+from aftersales.core import clock
+from aftersales.core.errors import ApplicationError
+from aftersales.customers.models import Customer, ProductCategory, ProductModel
+from aftersales.kpi.catalogue import CATALOGUE
+from aftersales.kpi.control import p_chart
+from aftersales.kpi.drill import Part, parts_of
+from aftersales.kpi.engine import KpiValues, kpi_values, organisation_zone
+from aftersales.kpi.semantic import Grain, Kpi, Unit
+from aftersales.kpi.targets import Status, Target, TargetBook, status_of, target_book
+from aftersales.service.models import Ticket
+
+DEFAULT_MONTHS = 6
+
+# What each dashboard shows, in order.
+COMPANY_KPIS = (
+    "csat_t2b",
+    "nps",
+    "response_24h_rate",
+    "first_time_right_30d",
+    "fcr",
+    "mttr_h",
+    "sla_resolution_rate",
+    "complaint_rate",
+    "repeat_repair_30d",
+    "reopen_rate",
+)
+LEAGUE_KPIS = ("csat_t2b", "response_24h_rate", "first_time_right_30d", "mttr_h", "complaint_rate")
+SPECIALIST_KPIS = (
+    "response_24h_rate",
+    "first_response_median_h",
+    "first_time_right_30d",
+    "fcr",
+    "mttr_h",
+    "csat_t2b",
+    "requests_resolved",
+)
+PARETO_KPIS = ("complaints_received", "repair_requests")
+REPEAT_KPI = "repeat_repair_30d"
+
+BREAKDOWN_LABELS = {
+    "store": gettext_lazy("store"),
+    "region": gettext_lazy("region"),
+    "department": gettext_lazy("department"),
+    "specialist": gettext_lazy("specialist"),
+    "fault_category": gettext_lazy("fault category"),
+    "product_model": gettext_lazy("product model"),
+    "product_category": gettext_lazy("product category"),
+    "channel": gettext_lazy("channel"),
+    "kind": gettext_lazy("kind"),
+    "priority": gettext_lazy("priority"),
+    "customer_tier": gettext_lazy("customer tier"),
+}
+GRAIN_LABELS = {
+    Grain.DAY: gettext_lazy("day"),
+    Grain.WEEK: gettext_lazy("week"),
+    Grain.MONTH: gettext_lazy("month"),
+    Grain.QUARTER: gettext_lazy("quarter"),
+    Grain.YEAR: gettext_lazy("year"),
+}
+STATUS_LABELS = {
+    Status.GREEN: gettext_lazy("on target"),
+    Status.AMBER: gettext_lazy("warning"),
+    Status.RED: gettext_lazy("off target"),
+    Status.NONE: "",
+}
+
+# --- who sees which dashboard ------------------------------------------------------------------------------
+
+
+def sees_company(user) -> bool:
+    return user.role in (Role.ADMIN, Role.EXECUTIVE) or user.is_superuser
+
+
+def sees_stores(user) -> bool:
+    """Managers and quality engineers read store dashboards (their stores, by visible_to); specialists
+    and technicians only their own numbers."""
+    return sees_company(user) or user.role in MANAGER_ROLES | COMPANY_WIDE_ROLES
+
+
+def visible_stores(user):
+    stores = Store.objects.order_by("code")
+    return stores if user.sees_all_stores else stores.filter(pk__in=sorted(user.store_ids))
+
+
+# --- parameters --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Params:
+    start: date
+    end: date
+    grain: Grain
+    breakdown: str
+
+    def query(self, **extra) -> str:
+        return urlencode(
+            {
+                "start": self.start.isoformat(),
+                "end": self.end.isoformat(),
+                "grain": self.grain.value,
+                "breakdown": self.breakdown,
+                **extra,
+            }
+        )
+
+
+def _month_shift(day: date, months: int) -> date:
+    month = day.year * 12 + day.month - 1 + months
+    return date(month // 12, month % 12 + 1, 1)
+
+
+def date_param(params: Mapping, name: str) -> date | None:
+    """The ISO date `name` of a query string, None when missing; malformed raises ApplicationError."""
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApplicationError(
+            _("'%(value)s' is not a date (YYYY-MM-DD).") % {"value": raw[:40]}, field=name
+        ) from None
+
+
+def params_from(params: Mapping, *, default_breakdown: str) -> Params:
+    """The period picker (`start`, `end` exclusive, `grain`) and the breakdown picker; missing ones get
+    the defaults (the last six months including this one, by month). Bad values raise ApplicationError
+    naming the parameter."""
+    today = clock.now().astimezone(organisation_zone()).date()
+    end = date_param(params, "end") or _month_shift(today, 1)
+    start = date_param(params, "start") or _month_shift(end.replace(day=1), -DEFAULT_MONTHS)
+    raw_grain = (params.get("grain") or Grain.MONTH).strip()
+    try:
+        grain = Grain(raw_grain)
+    except ValueError:
+        raise ApplicationError(
+            _("Unknown grain '%(grain)s': use one of %(grains)s.")
+            % {"grain": raw_grain[:20], "grains": ", ".join(Grain)},
+            field="grain",
+        ) from None
+    breakdown = (params.get("breakdown") or default_breakdown).strip()
+    if breakdown not in BREAKDOWN_LABELS:
+        raise ApplicationError(
+            _("Unknown breakdown '%(breakdown)s': use one of %(supported)s.")
+            % {"breakdown": breakdown[:40], "supported": ", ".join(BREAKDOWN_LABELS)},
+            field="breakdown",
+        )
+    return Params(start=start, end=end, grain=grain, breakdown=breakdown)
+
+
+# --- numbers -----------------------------------------------------------------------------------------------
+
+
+def kpi_name(kpi: Kpi) -> str:
+    return kpi.name_en if (translation.get_language() or "").startswith("en") else kpi.name_zh
+
+
+def formatted(kpi: Kpi, value: float | None) -> str:
+    """A value as people read it: ratios ×100 (kpi-definitions §0.8); no value is "—", never 0."""
+    if value is None:
+        return "—"
+    if kpi.unit == Unit.PERCENT:
+        return f"{value * 100:.1f} %"
+    if kpi.unit == Unit.COUNT:
+        return f"{value:,.0f}"
+    if kpi.unit == Unit.POINTS:
+        return f"{value:+.1f}"
+    if kpi.unit == Unit.SCORE:
+        return f"{value:.2f}"
+    return f"{value:.1f} {kpi.unit}"
+
+
+def chart_value(kpi: Kpi, value: float | None) -> float | None:
+    """A value in the unit a chart's axis shows (percentages ×100)."""
+    if value is None:
+        return None
+    return round(value * 100 if kpi.unit == Unit.PERCENT else value, 4)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a dashboard's numbers come from: a store, one person's requests, or a breakdown key."""
+
+    store: str | None = None
+    breakdown: str | None = None
+    key: str | None = None
+
+
+def drill_url(kpi: Kpi, part: Part, start: date, end: date, scope: Scope) -> str:
+    query = {"start": start.isoformat(), "end": end.isoformat()}
+    if scope.store:
+        query["store"] = scope.store
+    if scope.breakdown:
+        query["breakdown"] = scope.breakdown
+        query["key"] = scope.key or ""
+    return f"{reverse('reports:drill', args=[kpi.code, part.value])}?{urlencode(query)}"
+
+
+@dataclass
+class Number:
+    """One number on a dashboard, with its status and the records behind it."""
+
+    kpi: Kpi
+    value: float | None
+    text: str
+    status: Status
+    url: str  # the records of the numerator (or of the single measure)
+    denominator_url: str = ""
+    detail: str = ""  # "numerator / denominator" or "n = …"
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+
+def number(kpi: Kpi, cell, target: Target | None, start: date, end: date, scope: Scope) -> Number:
+    value = cell.value if cell is not None else None
+    parts = parts_of(kpi)
+    first = Part.NUMERATOR if Part.NUMERATOR in parts else Part.RECORDS
+    denominator_url = drill_url(kpi, Part.DENOMINATOR, start, end, scope) if Part.DENOMINATOR in parts else ""
+    detail = ""
+    if cell is not None and kpi.kind == "ratio":
+        detail = f"{cell.numerator:,.0f} / {cell.denominator:,.0f}"
+    elif cell is not None:
+        detail = f"n = {cell.n:,}"
+    return Number(
+        kpi=kpi,
+        value=value,
+        text=formatted(kpi, value),
+        status=status_of(kpi, value, target),
+        url=drill_url(kpi, first, start, end, scope),
+        denominator_url=denominator_url,
+        detail=detail,
+    )
+
+
+def target_text(kpi: Kpi, target: Target | None) -> str:
+    if target is None:
+        return ""
+    if target.band is not None:
+        return f"{formatted(kpi, target.band[0])} – {formatted(kpi, target.band[1])}"
+    sign = {"higher_better": "≥", "lower_better": "≤"}.get(kpi.direction, "")
+    return f"{sign} {formatted(kpi, target.target)}"
+
+
+@dataclass
+class Card:
+    kpi: Kpi
+    name: str
+    number: Number
+    target: str
+
+
+@dataclass
+class Row:
+    label: str
+    numbers: list[Number]
+
+
+@dataclass
+class Table:
+    """A dashboard table: shown on the page, exported as CSV or XLSX."""
+
+    name: str
+    title: str
+    header: list[str]
+    rows: list[Row]
+
+    def export_rows(self) -> list[list[str]]:
+        return [[row.label, *(n.text for n in row.numbers)] for row in self.rows]
+
+
+@dataclass
+class Dashboard:
+    title: str
+    params: Params
+    periods: list[tuple[date, date]]
+    cards: list[Card] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[dict] = field(default_factory=list)
+    subject: str = ""  # the store or person the dashboard is about
+
+    def table(self, name: str) -> Table | None:
+        return next((table for table in self.tables if table.name == name), None)
+
+
+def _bounds(values: KpiValues, params: Params) -> list[tuple[date, date]]:
+    """Each period clipped to [start, end): what the engine counted for it."""
+    periods = values.periods
+    return [
+        (max(first, params.start), periods[i + 1] if i + 1 < len(periods) else params.end)
+        for i, first in enumerate(periods)
+    ]
+
+
+def period_label(first: date, grain: Grain) -> str:
+    if grain == Grain.YEAR:
+        return f"{first.year}"
+    if grain == Grain.QUARTER:
+        return f"{first.year} Q{(first.month - 1) // 3 + 1}"
+    if grain == Grain.MONTH:
+        return f"{first.year}-{first.month:02d}"
+    return first.isoformat()
+
+
+# --- breakdown key labels ----------------------------------------------------------------------------------
+
+
+def key_labels(breakdown: str, keys: list[str]) -> dict[str, str]:
+    """What people read for each breakdown key (a store's name for its code, …); one query at most."""
+    english = (translation.get_language() or "").startswith("en")
+    wanted = [key for key in keys if key]
+    found: dict[str, str] = {}
+    if breakdown == "store":
+        found = dict(Store.objects.filter(code__in=wanted).values_list("code", "name"))
+    elif breakdown == "specialist":
+        for username, display in User.objects.filter(username__in=wanted).values_list(
+            "username", "display_name"
+        ):
+            found[username] = display or username
+    elif breakdown == "fault_category":
+        for code, zh, en in FaultCategory.objects.filter(code__in=wanted).values_list(
+            "code", "name", "name_en"
+        ):
+            found[code] = (en or zh) if english else zh
+    elif breakdown == "product_model":
+        found = dict(ProductModel.objects.filter(code__in=wanted).values_list("code", "name"))
+    elif breakdown == "product_category":
+        found = dict(ProductCategory.objects.filter(code__in=wanted).values_list("code", "name"))
+    elif breakdown in ("channel", "kind", "priority"):
+        found = {value: str(label) for value, label in Ticket._meta.get_field(breakdown).choices}
+    elif breakdown == "customer_tier":
+        found = {value: str(label) for value, label in Customer.Tier.choices}
+    return {key: found.get(key, key) if key else _("(none)") for key in keys}
+
+
+# --- the dashboards ----------------------------------------------------------------------------------------
+
+
+def _kpis(codes) -> list[Kpi]:
+    return [CATALOGUE.by_code[code] for code in codes]
+
+
+def _cards(kpis, values, book, bounds, scope: Scope, store: str | None) -> list[Card]:
+    """Each KPI in the last period of the range, against its target."""
+    period = values.periods[-1]
+    start, end = bounds[-1]
+    cards = []
+    for kpi in kpis:
+        target = book.resolve(kpi, store=store, day=period)
+        cell = values.cells.get((kpi.code, period, scope.key if scope.breakdown else None))
+        cards.append(
+            Card(kpi, kpi_name(kpi), number(kpi, cell, target, start, end, scope), target_text(kpi, target))
+        )
+    return cards
+
+
+def _trend_table(kpis, values, book, bounds, params: Params, scope: Scope, store: str | None) -> Table:
+    """KPIs × periods: the trend, every number a link."""
+    key = scope.key if scope.breakdown else None
+    rows = []
+    for kpi in kpis:
+        numbers = []
+        for period, (start, end) in zip(values.periods, bounds, strict=True):
+            target = book.resolve(kpi, store=store, day=period)
+            numbers.append(number(kpi, values.cells.get((kpi.code, period, key)), target, start, end, scope))
+        rows.append(Row(kpi_name(kpi), numbers))
+    header = [_("KPI"), *(period_label(p, params.grain) for p in values.periods)]
+    return Table("trend", _("Trend"), header, rows)
+
+
+def _key_table(name, title, kpis, values, book, bounds, params: Params, scope: Scope, labels) -> Table:
+    """Breakdown keys × KPIs in the last period: the league table, the specialist table."""
+    period = values.periods[-1]
+    start, end = bounds[-1]
+    rows = []
+    for key in values.keys:
+        store = key if params.breakdown == "store" else scope.store
+        key_scope = Scope(store=scope.store, breakdown=params.breakdown, key=key)
+        numbers = [
+            number(
+                kpi,
+                values.cells.get((kpi.code, period, key)),
+                book.resolve(kpi, store=store, day=period),
+                start,
+                end,
+                key_scope,
+            )
+            for kpi in kpis
+        ]
+        rows.append(Row(labels[key], numbers))
+    header = [str(BREAKDOWN_LABELS[params.breakdown]), *(kpi_name(kpi) for kpi in kpis)]
+    return Table(name, title, header, rows)
+
+
+def trend_chart(
+    kpi: Kpi, values: KpiValues, book: TargetBook, params: Params, key, store, trend_rows: Row
+) -> dict:
+    """One KPI over the periods: its values, its target and, for a rate, the p-chart limits with the
+    points outside them marked (kpi-definitions §0.4: the centre line is a ratio of sums)."""
+    cells = [values.cells.get((kpi.code, period, key)) for period in values.periods]
+    targets = [book.resolve(kpi, store=store, day=period) for period in values.periods]
+    chart = {
+        "type": "trend",
+        "id": f"trend-{kpi.code}",
+        "title": kpi_name(kpi),
+        "unit": "%" if kpi.unit == Unit.PERCENT else str(kpi.unit),
+        "periods": [period_label(p, params.grain) for p in values.periods],
+        "values": [chart_value(kpi, c.value if c else None) for c in cells],
+        "urls": [n.url for n in trend_rows.numbers],
+        "target": [chart_value(kpi, t.target) if t else None for t in targets],
+        "labels": {
+            "value": kpi_name(kpi),
+            "target": _("target"),
+            "upper": _("upper control limit"),
+            "lower": _("lower control limit"),
+            "shift": _("real shift"),
+        },
+    }
+    if kpi.kind == "ratio" and kpi.unit == Unit.PERCENT:
+        chart_points = p_chart([(c.numerator, c.denominator) if c else (0, 0) for c in cells])
+        chart["upper"] = [chart_value(kpi, point.upper) for point in chart_points.points]
+        chart["lower"] = [chart_value(kpi, point.lower) for point in chart_points.points]
+        chart["shifts"] = [i for i, point in enumerate(chart_points.points) if point.shifted]
+    return chart
+
+
+def bar_chart(chart_id: str, title: str, kpi: Kpi, table: Table, column: int) -> dict:
+    """One KPI across the breakdown keys (the league table's column), each bar a link."""
+    return {
+        "type": "bars",
+        "id": chart_id,
+        "title": title,
+        "unit": "%" if kpi.unit == Unit.PERCENT else str(kpi.unit),
+        "categories": [row.label for row in table.rows],
+        "values": [chart_value(kpi, row.numbers[column].value) for row in table.rows],
+        "urls": [row.numbers[column].url for row in table.rows],
+        "labels": {"value": kpi_name(kpi)},
+    }
+
+
+def executive_dashboard(*, user, params: Params, trend: str | None = None) -> Dashboard:
+    kpis = _kpis(COMPANY_KPIS)
+    values = kpi_values(
+        codes=list(COMPANY_KPIS),
+        start=params.start,
+        end=params.end,
+        grain=params.grain,
+        breakdown=params.breakdown,
+        user=user,
+    )
+    book = target_book(COMPANY_KPIS)
+    bounds = _bounds(values, params)
+    company = Scope()
+    trend_table = _trend_table(kpis, values, book, bounds, params, company, None)
+    labels = key_labels(params.breakdown, values.keys)
+    league_kpis = _kpis(LEAGUE_KPIS)
+    league = _key_table(
+        "league", _("League table"), league_kpis, values, book, bounds, params, company, labels
+    )
+    focus = CATALOGUE.by_code[trend] if trend in COMPANY_KPIS else kpis[0]
+    focus_row = trend_table.rows[kpis.index(focus)]
+    charts = [trend_chart(focus, values, book, params, None, None, focus_row)]
+    if focus in league_kpis:
+        charts.append(bar_chart("league-chart", league.title, focus, league, league_kpis.index(focus)))
+    return Dashboard(
+        title=_("Executive dashboard"),
+        params=params,
+        periods=bounds,
+        cards=_cards(kpis, values, book, bounds, company, None),
+        tables=[trend_table, league],
+        charts=charts,
+    )
+
+
+def store_dashboard(*, user, store: Store, params: Params, trend: str | None = None) -> Dashboard:
+    """The store's KPIs against its targets, and a table by the breakdown (its specialists by default)."""
+    kpis = _kpis(COMPANY_KPIS)
+    codes = list(dict.fromkeys([*COMPANY_KPIS, *SPECIALIST_KPIS]))
+    values = kpi_values(
+        codes=codes,
+        start=params.start,
+        end=params.end,
+        grain=params.grain,
+        breakdown=params.breakdown,
+        user=user,
+        stores=[store],
+    )
+    book = target_book(codes)
+    bounds = _bounds(values, params)
+    scope = Scope(store=store.code)
+    trend_table = _trend_table(kpis, values, book, bounds, params, scope, store.code)
+    labels = key_labels(params.breakdown, values.keys)
+    table_kpis = _kpis(SPECIALIST_KPIS)
+    title = (
+        _("Specialists")
+        if params.breakdown == "specialist"
+        else _("By %(breakdown)s") % {"breakdown": BREAKDOWN_LABELS[params.breakdown]}
+    )
+    people = _key_table("breakdown", title, table_kpis, values, book, bounds, params, scope, labels)
+    focus = CATALOGUE.by_code[trend] if trend in COMPANY_KPIS else kpis[0]
+    charts = [trend_chart(focus, values, book, params, None, store.code, trend_table.rows[kpis.index(focus)])]
+    return Dashboard(
+        title=_("Store dashboard"),
+        params=params,
+        periods=bounds,
+        cards=_cards(kpis, values, book, bounds, scope, store.code),
+        tables=[trend_table, people],
+        charts=charts,
+        subject=store.name,
+    )
+
+
+def specialist_dashboard(*, user, person: User, params: Params, trend: str | None = None) -> Dashboard:
+    """One person's KPIs: the rows of the requests assigned to them (the specialist breakdown's key)."""
+    kpis = _kpis(SPECIALIST_KPIS)
+    values = kpi_values(
+        codes=list(SPECIALIST_KPIS),
+        start=params.start,
+        end=params.end,
+        grain=params.grain,
+        breakdown="specialist",
+        user=user,
+    )
+    book = target_book(SPECIALIST_KPIS)
+    bounds = _bounds(values, params)
+    scope = Scope(breakdown="specialist", key=person.username)
+    store_codes = list(person.stores.values_list("code", flat=True))
+    store = store_codes[0] if len(store_codes) == 1 else None
+    trend_table = _trend_table(kpis, values, book, bounds, params, scope, store)
+    focus = CATALOGUE.by_code[trend] if trend in SPECIALIST_KPIS else kpis[0]
+    charts = [
+        trend_chart(focus, values, book, params, person.username, store, trend_table.rows[kpis.index(focus)])
+    ]
+    return Dashboard(
+        title=_("My KPIs") if person == user else _("Specialist dashboard"),
+        params=params,
+        periods=bounds,
+        cards=_cards(kpis, values, book, bounds, scope, store),
+        tables=[trend_table],
+        charts=charts,
+        subject=person.display_name or person.username,
+    )
+
+
+@dataclass
+class ParetoBar:
+    label: str
+    count: int
+    share: float  # of the total
+    cumulative: float
+    url: str
+
+
+def pareto(kpi: Kpi, values: KpiValues, params: Params, labels) -> list[ParetoBar]:
+    """The keys by count, largest first, with the cumulative share (the Pareto line)."""
+    totals = {
+        key: sum((values.cells[(kpi.code, period, key)].value or 0) for period in values.periods)
+        for key in values.keys
+    }
+    total = sum(totals.values())
+    bars, running = [], 0
+    for key, count in sorted(totals.items(), key=lambda item: (-item[1], labels[item[0]])):
+        if not count:
+            continue
+        running += count
+        url = drill_url(
+            kpi, Part.RECORDS, params.start, params.end, Scope(breakdown=params.breakdown, key=key)
+        )
+        bars.append(ParetoBar(labels[key], int(count), count / total, running / total, url))
+    return bars
+
+
+def quality_dashboard(*, user, params: Params) -> Dashboard:
+    """Complaint and fault Pareto by the breakdown (fault category, product model, …) over the whole
+    range, and repeat repairs by the same breakdown."""
+    codes = [*PARETO_KPIS, REPEAT_KPI]
+    values = kpi_values(
+        codes=codes,
+        start=params.start,
+        end=params.end,
+        grain=params.grain,
+        breakdown=params.breakdown,
+        user=user,
+    )
+    labels = key_labels(params.breakdown, values.keys)
+    charts, tables = [], []
+    for code in PARETO_KPIS:
+        kpi = CATALOGUE.by_code[code]
+        bars = pareto(kpi, values, params, labels)
+        title = _("%(kpi)s by %(breakdown)s") % {
+            "kpi": kpi_name(kpi),
+            "breakdown": BREAKDOWN_LABELS[params.breakdown],
+        }
+        charts.append(
+            {
+                "type": "pareto",
+                "id": f"pareto-{code}",
+                "title": title,
+                "categories": [bar.label for bar in bars],
+                "values": [bar.count for bar in bars],
+                "cumulative": [round(bar.cumulative * 100, 1) for bar in bars],
+                "urls": [bar.url for bar in bars],
+                "labels": {"value": kpi_name(kpi), "cumulative": _("cumulative %")},
+            }
+        )
+        rows = [
+            Row(
+                bar.label,
+                [
+                    Number(kpi, bar.count, f"{bar.count:,}", Status.NONE, bar.url),
+                    Number(kpi, bar.share, f"{bar.share * 100:.1f} %", Status.NONE, bar.url),
+                    Number(kpi, bar.cumulative, f"{bar.cumulative * 100:.1f} %", Status.NONE, bar.url),
+                ],
+            )
+            for bar in bars
+        ]
+        header = [str(BREAKDOWN_LABELS[params.breakdown]), _("count"), _("share"), _("cumulative %")]
+        tables.append(Table(f"pareto-{code}", title, header, rows))
+    repeat = CATALOGUE.by_code[REPEAT_KPI]
+    rows = []
+    for key in values.keys:
+        returned = sum(values.cells[(REPEAT_KPI, p, key)].numerator or 0 for p in values.periods)
+        repairs = sum(values.cells[(REPEAT_KPI, p, key)].denominator or 0 for p in values.periods)
+        if not repairs:
+            continue
+        scope = Scope(breakdown=params.breakdown, key=key)
+        rate = returned / repairs
+        rows.append(
+            Row(
+                labels[key],
+                [
+                    Number(
+                        repeat,
+                        returned,
+                        f"{returned:,.0f}",
+                        Status.NONE,
+                        drill_url(repeat, Part.NUMERATOR, params.start, params.end, scope),
+                    ),
+                    Number(
+                        repeat,
+                        repairs,
+                        f"{repairs:,.0f}",
+                        Status.NONE,
+                        drill_url(repeat, Part.DENOMINATOR, params.start, params.end, scope),
+                    ),
+                    Number(
+                        repeat,
+                        rate,
+                        formatted(repeat, rate),
+                        Status.NONE,
+                        drill_url(repeat, Part.NUMERATOR, params.start, params.end, scope),
+                    ),
+                ],
+            )
+        )
+    rows.sort(key=lambda row: -(row.numbers[2].value or 0))
+    header = [
+        str(BREAKDOWN_LABELS[params.breakdown]),
+        _("returned within 30 days"),
+        _("repairs"),
+        kpi_name(repeat),
+    ]
+    tables.append(Table("repeat", _("Repeat repairs"), header, rows))
+    return Dashboard(
+        title=_("Quality dashboard"),
+        params=params,
+        periods=_bounds(values, params),
+        tables=tables,
+        charts=charts,
+    )
