@@ -26,6 +26,7 @@ from aftersales.kpi.catalogue import CATALOGUE
 from aftersales.kpi.control import p_chart
 from aftersales.kpi.drill import Part, parts_of
 from aftersales.kpi.engine import KpiValues, kpi_values, organisation_zone
+from aftersales.kpi.selectors import formatted, kpi_name, period_label
 from aftersales.kpi.semantic import Grain, Kpi, Unit
 from aftersales.kpi.targets import Status, Target, TargetBook, status_of, target_book
 from aftersales.service.models import Ticket
@@ -172,25 +173,6 @@ def params_from(params: Mapping, *, default_breakdown: str) -> Params:
 # --- numbers -----------------------------------------------------------------------------------------------
 
 
-def kpi_name(kpi: Kpi) -> str:
-    return kpi.name_en if (translation.get_language() or "").startswith("en") else kpi.name_zh
-
-
-def formatted(kpi: Kpi, value: float | None) -> str:
-    """A value as people read it: ratios ×100 (kpi-definitions §0.8); no value is "—", never 0."""
-    if value is None:
-        return "—"
-    if kpi.unit == Unit.PERCENT:
-        return f"{value * 100:.1f} %"
-    if kpi.unit == Unit.COUNT:
-        return f"{value:,.0f}"
-    if kpi.unit == Unit.POINTS:
-        return f"{value:+.1f}"
-    if kpi.unit == Unit.SCORE:
-        return f"{value:.2f}"
-    return f"{value:.1f} {kpi.unit}"
-
-
 def chart_value(kpi: Kpi, value: float | None) -> float | None:
     """A value in the unit a chart's axis shows (percentages ×100)."""
     if value is None:
@@ -312,16 +294,6 @@ def _bounds(values: KpiValues, params: Params) -> list[tuple[date, date]]:
         (max(first, params.start), periods[i + 1] if i + 1 < len(periods) else params.end)
         for i, first in enumerate(periods)
     ]
-
-
-def period_label(first: date, grain: Grain) -> str:
-    if grain == Grain.YEAR:
-        return f"{first.year}"
-    if grain == Grain.QUARTER:
-        return f"{first.year} Q{(first.month - 1) // 3 + 1}"
-    if grain == Grain.MONTH:
-        return f"{first.year}-{first.month:02d}"
-    return first.isoformat()
 
 
 # --- breakdown key labels ----------------------------------------------------------------------------------

@@ -734,7 +734,7 @@ class ListCase:
 
 
 STAFF = (("specialist_a", "specialist_b"),)
-MANAGERS = (("manager_a", "manager_b"),)
+MANAGER_PAIRS = (("manager_a", "manager_b"),)
 MARCH_2026 = {"start": "2026-03-01", "end": "2026-04-01"}
 CUSTOMERS = (("customer_a", "customer_b"),)
 
@@ -946,7 +946,7 @@ LIST_CASES: list[ListCase] = [
     ListCase(
         "reports:drill",
         "records",
-        (*STAFF, *MANAGERS),
+        (*STAFF, *MANAGER_PAIRS),
         _number,
         query=lambda w: MARCH_2026,
         args=("requests_received", "records"),
@@ -954,13 +954,17 @@ LIST_CASES: list[ListCase] = [
     ListCase(
         "reports:drill",
         "store-a-asked",
-        (*STAFF, *MANAGERS),
+        (*STAFF, *MANAGER_PAIRS),
         _number,
         query=lambda w: {**MARCH_2026, "breakdown": "store", "key": "store-a", "store": "store-a"},
         args=("response_24h_rate", "denominator"),
     ),
     ListCase(
-        "reports:store", "own-store", MANAGERS, lambda w: [w.cast.store_a.name], query=lambda w: MARCH_2026
+        "reports:store",
+        "own-store",
+        MANAGER_PAIRS,
+        lambda w: [w.cast.store_a.name],
+        query=lambda w: MARCH_2026,
     ),
     ListCase(
         "reports:specialist",
@@ -969,7 +973,9 @@ LIST_CASES: list[ListCase] = [
         lambda w: [w.cast.specialist_a.display_name],
         query=lambda w: MARCH_2026,
     ),
-    ListCase("reports:quality", "fault-pareto", MANAGERS, lambda w: ["Engine"], query=lambda w: MARCH_2026),
+    ListCase(
+        "reports:quality", "fault-pareto", MANAGER_PAIRS, lambda w: ["Engine"], query=lambda w: MARCH_2026
+    ),
     ListCase(
         "api:surveys_responses",
         "all",
