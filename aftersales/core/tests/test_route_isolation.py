@@ -734,7 +734,6 @@ class ListCase:
 
 
 STAFF = (("specialist_a", "specialist_b"),)
-MANAGER_PAIRS = (("manager_a", "manager_b"),)
 MARCH_2026 = {"start": "2026-03-01", "end": "2026-04-01"}
 CUSTOMERS = (("customer_a", "customer_b"),)
 

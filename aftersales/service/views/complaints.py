@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from aftersales.accounts.models import Store
 from aftersales.core import clock
+from aftersales.core.spreadsheets import spreadsheet_safe
 from aftersales.service.models.complaints import Severity, Source
 from aftersales.service.selectors import COMPLAINT_STATES, ComplaintFilters, complaint_list
 from aftersales.service.views.base import staff_required
@@ -24,8 +25,6 @@ STATE_LABELS = {
     "closed": gettext_lazy("closed"),
     "overdue": gettext_lazy("overdue"),
 }
-# A cell a spreadsheet would read as a formula is prefixed with an apostrophe (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _int(value) -> int | None:
@@ -90,8 +89,8 @@ def complaint_register(request: HttpRequest) -> HttpResponse:
 
 
 def csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """A cell a spreadsheet would read as a formula gets an apostrophe (CSV injection, core.spreadsheets)."""
+    return spreadsheet_safe("" if value is None else str(value))
 
 
 @staff_required
