@@ -76,7 +76,7 @@ def main() -> None:
     ids = prepare(env)
     server = subprocess.Popen(
         [
-            str(ROOT / ".venv/bin/gunicorn"),
+            str(Path(sys.executable).parent / "gunicorn"),
             "config.wsgi",
             "-w",
             str(args.workers),

@@ -56,10 +56,10 @@ NUMBER = "/requests/{number}"
 
 def _detail(ticket: Ticket, viewer: User, *, new: bool = False) -> Ticket:
     """The request re-read (an action may have changed it) with the lists the viewer may see. A request
-    registered in this very call is as the service left it and has no comments, visits or parts yet:
-    no need to ask."""
+    registered in this very call is as the service left it, with the events it wrote, and has no
+    comments, visits or parts yet: no need to ask."""
     if new:
-        ticket.detail_events = selectors.ticket_timeline(viewer=viewer, ticket=ticket)
+        ticket.detail_events = selectors.events_shown_to(viewer, ticket.registration_events)
         ticket.detail_comments, ticket.detail_visits, ticket.detail_parts = [], [], []
         return ticket
     ticket = selectors.ticket_get(viewer=viewer, number=ticket.number)
@@ -114,9 +114,12 @@ def _parties(user: User, payload: TicketIn | ComplaintIn) -> Parties:
         )
     asset = None
     if payload.asset is not None:
-        asset = (
-            Asset.objects.visible_to(user).select_related("product_model").filter(pk=payload.asset).first()
-        )
+        assets = Asset.objects.select_related("product_model").filter(pk=payload.asset)
+        asset = assets.first()
+        # The usual case, an asset of the customer just found visible, is visible too: only another
+        # customer's asset needs the full check.
+        if asset is not None and asset.customer_id != customer.pk:
+            asset = assets.visible_to(user).first()
         if asset is None:
             raise ApplicationError(f"There is no asset {payload.asset} (asset).", field="asset")
     if payload.store:

@@ -11,20 +11,18 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from aftersales.service.mail.conversation import thread_headers
-from aftersales.service.tasks import send_email_task
+from aftersales.service.tasks import send_emails_task
 
 
 class _Outbox:
-    """The mails of one transaction (at one savepoint level), queued after it commits in one
-    transaction of their own: one commit for all of them instead of one each."""
+    """The mails of one transaction (at one savepoint level), queued after it commits as one task: one
+    row and one commit for all of them instead of one each."""
 
     def __init__(self) -> None:
         self.messages: list[dict] = []
 
     def __call__(self) -> None:
-        with transaction.atomic():
-            for message in self.messages:
-                send_email_task.enqueue(**message)
+        send_emails_task.enqueue(messages=self.messages)
 
 
 def _send_after_commit(

@@ -128,9 +128,17 @@ def ticket_timeline(*, viewer: User, ticket: Ticket) -> list[TicketEvent]:
     """The request's events, oldest first. A portal customer gets only `CUSTOMER_EVENT_TYPES`, with
     empty payloads (the rows are for display: never save them)."""
     events = ticket.events.select_related("actor").order_by("created_at", "pk")
+    if not viewer.is_staff_member:
+        events = events.filter(type__in=CUSTOMER_EVENT_TYPES)
+    return events_shown_to(viewer, list(events))
+
+
+def events_shown_to(viewer: User, events: list[TicketEvent]) -> list[TicketEvent]:
+    """What `viewer` may see of these events (of one request, oldest first): all of them for staff; for
+    a portal customer only `CUSTOMER_EVENT_TYPES`, with empty payloads."""
     if viewer.is_staff_member:
-        return list(events)
-    shown = list(events.filter(type__in=CUSTOMER_EVENT_TYPES))
+        return events
+    shown = [event for event in events if event.type in CUSTOMER_EVENT_TYPES]
     for event in shown:
         event.payload = {}
     return shown

@@ -78,16 +78,20 @@ CHOOSERS: dict[str, Callable[[Ticket, list[User]], User | None]] = {
 }
 
 
-def _assign(ticket: Ticket, assignee: User, *, by: User | None, reason: str, automatic: bool) -> Ticket:
-    previous = ticket.assignee
-    ticket.assignee = assignee
-    fields = ["assignee"]
-    payload = {
+def assignment_payload(assignee: User, *, previous: User | None, reason: str, automatic: bool) -> dict:
+    """What an `assigned` event records."""
+    return {
         "assignee": assignee.pk,
         "previous": previous.pk if previous else None,
         "reason": reason,
         "automatic": automatic,
     }
+
+
+def _assign(ticket: Ticket, assignee: User, *, by: User | None, reason: str, automatic: bool) -> Ticket:
+    payload = assignment_payload(assignee, previous=ticket.assignee, reason=reason, automatic=automatic)
+    ticket.assignee = assignee
+    fields = ["assignee"]
     if ticket.status in {Status.NEW, Status.REOPENED}:
         fields += move_status(ticket, Status.ASSIGNED, by=by, event_type="assigned", payload=payload)
     else:
@@ -97,14 +101,12 @@ def _assign(ticket: Ticket, assignee: User, *, by: User | None, reason: str, aut
     return ticket
 
 
-@transaction.atomic(savepoint=False)  # part of the registration: no savepoint of its own
-def ticket_auto_assign(*, ticket: Ticket) -> Ticket:
+def auto_assignee(ticket: Ticket) -> User | None:
+    """Who gets a request being registered (None: nobody can take it now; it stays in the store's
+    unassigned queue, where managers see it). Asked before the request's row is written, so that the
+    row is inserted already assigned; the registration records the `assigned` event."""
     chooser = CHOOSERS[settings.AFTERSALES_ASSIGNMENT_CHOOSER]
-    assignee = chooser(ticket, candidates_for(ticket))
-    if assignee is None:
-        # Stays in the store's unassigned queue, where managers see it.
-        return ticket
-    return _assign(ticket, assignee, by=None, reason="automatic", automatic=True)
+    return chooser(ticket, candidates_for(ticket))
 
 
 @transaction.atomic

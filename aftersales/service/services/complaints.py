@@ -18,11 +18,11 @@ from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.customers.models import Asset, Customer
 from aftersales.service import notifications
-from aftersales.service.models import Complaint, Ticket
+from aftersales.service.models import Complaint, Ticket, TicketEvent
 from aftersales.service.models.complaints import EscalationLevel, Severity, Source
 from aftersales.service.models.tickets import OPEN_STATUSES, Kind, Priority, Status
 from aftersales.service.permissions import require_work_on
-from aftersales.service.services.state import event_record, lock_ticket, save_fields
+from aftersales.service.services.state import event_build, event_record, lock_ticket, save_fields
 
 TEXT_MAX_LENGTH = 2000
 # A complaint's severity sets the priority of its request (and with it the SLA policy it races).
@@ -100,8 +100,9 @@ def _escalation_deadlines(complaint: Complaint) -> list[str]:
 # --- open --------------------------------------------------------------------------------------------
 
 
-def complaint_record_open(*, ticket: Ticket, by: User | None, intake: ComplaintIntake) -> Complaint:
-    """The complaint record of a request of kind complaint just registered (called by ticket_register)."""
+def complaint_record_open(*, ticket: Ticket, by: User | None, intake: ComplaintIntake) -> TicketEvent:
+    """The complaint record of a request of kind complaint just registered (called by ticket_register).
+    Returns its `complaint_opened` event, not saved: the registration writes it with its own events."""
     complaint = Complaint(
         ticket=ticket,
         severity=intake.severity,
@@ -111,13 +112,12 @@ def complaint_record_open(*, ticket: Ticket, by: User | None, intake: ComplaintI
     )
     _escalation_deadlines(complaint)
     complaint.save(force_insert=True)
-    event_record(
+    return event_build(
         ticket=ticket,
         type="complaint_opened",
         actor=by,
         payload={"severity": complaint.severity, "source": complaint.source},
     )
-    return complaint
 
 
 @transaction.atomic

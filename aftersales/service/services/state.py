@@ -12,7 +12,7 @@ from aftersales.service.models.tickets import Kind, Status
 from aftersales.service.services import sla
 
 
-def event_record(
+def event_build(
     *,
     ticket: Ticket,
     type: str,
@@ -21,7 +21,8 @@ def event_record(
     to_status: str = "",
     payload: dict | None = None,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    """The event, not saved yet: several of one action can be written with one `bulk_create`."""
+    return TicketEvent(
         ticket=ticket,
         type=type,
         actor=actor if actor and actor.is_authenticated else None,
@@ -30,6 +31,13 @@ def event_record(
         to_status=to_status,
         payload=payload or {},
     )
+
+
+def event_record(**fields) -> TicketEvent:
+    """Build (same arguments as `event_build`) and save one event."""
+    event = event_build(**fields)
+    event.save(force_insert=True)
+    return event
 
 
 def move_status(

@@ -1,12 +1,12 @@
 """Registering a ticket and moving it through its lifecycle."""
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -20,8 +20,9 @@ from aftersales.service.models import Ticket, TicketEvent
 from aftersales.service.models.tickets import Channel, Kind, Outcome, Priority, Status
 from aftersales.service.permissions import is_ticket_customer, require_work_on, works_in_store
 from aftersales.service.services import sla
+from aftersales.service.services.assignment import assignment_payload, auto_assignee
 from aftersales.service.services.complaints import ComplaintIntake, complaint_record_open
-from aftersales.service.services.state import event_record, lock_ticket, move_status, save_fields
+from aftersales.service.services.state import event_build, event_record, lock_ticket, move_status, save_fields
 
 Event = TicketEvent.Type
 TICKET_RELATIONS = ["store", "customer", "asset", "fault_category", "assignee", "created_by", "sla_policy"]
@@ -108,25 +109,63 @@ def ticket_register(
     sla.sla_deadlines_compute(ticket=ticket)
     # Field checks only: the related objects were passed in, so re-reading each foreign key is waste.
     ticket.clean_fields(exclude=[*TICKET_RELATIONS, "number", "tracking_token"])
+    assignee = auto_assignee(ticket) if auto_assign else None
+    if assignee is not None:
+        # Chosen before the row is written, so that it is written once, already assigned.
+        ticket.assignee, ticket.status = assignee, Status.ASSIGNED
+    # The number shows the store's month and the row's id.
+    drawn_id = _next_ticket_id()
+    if drawn_id is not None:
+        ticket.pk, ticket.number = drawn_id, _ticket_number(local_today, drawn_id)
     ticket.save(force_insert=True)
-    # The number shows the store's month and the row's id, known only now.
-    ticket.number = f"SR{local_today:%y%m}-{ticket.pk:06d}"
-    Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
-    event_record(
-        ticket=ticket,
-        type=Event.CREATED,
-        actor=by,
-        to_status=Status.NEW,
-        payload={"channel": channel, "in_warranty": ticket.in_warranty},
-    )
+    if drawn_id is None:
+        ticket.number = _ticket_number(local_today, ticket.pk)
+        Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
+    events = [
+        event_build(
+            ticket=ticket,
+            type=Event.CREATED,
+            actor=by,
+            to_status=Status.NEW,
+            payload={"channel": channel, "in_warranty": ticket.in_warranty},
+        )
+    ]
     if kind == Kind.COMPLAINT:
-        complaint_record_open(ticket=ticket, by=by, intake=complaint or ComplaintIntake.default_for(priority))
+        intake = complaint or ComplaintIntake.default_for(priority)
+        events.append(complaint_record_open(ticket=ticket, by=by, intake=intake))
+    if assignee is not None:
+        events.append(
+            event_build(
+                ticket=ticket,
+                type=Event.ASSIGNED,
+                actor=None,
+                from_status=Status.NEW,
+                to_status=Status.ASSIGNED,
+                payload=assignment_payload(assignee, previous=None, reason="automatic", automatic=True),
+            )
+        )
+    TicketEvent.objects.bulk_create(events)
+    ticket.registration_events = events  # the API answers with them, without reading them back
     notifications.confirmation_to_customer(ticket=ticket)
-    if auto_assign:
-        from aftersales.service.services.assignment import ticket_auto_assign
-
-        ticket_auto_assign(ticket=ticket)
+    if assignee is not None:
+        notifications.assignment_to_specialist(ticket=ticket)
     return ticket
+
+
+def _ticket_number(local_day: date, pk: int) -> str:
+    return f"SR{local_day:%y%m}-{pk:06d}"
+
+
+def _next_ticket_id() -> int | None:
+    """The id the new request will have, drawn from PostgreSQL's sequence before the INSERT so that
+    the row is written with its number (no UPDATE after it). None on SQLite, which has no sequence to
+    draw from: there the INSERT assigns the id and the number is written right after."""
+    connection = connections[router.db_for_write(Ticket)]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Ticket._meta.db_table])
+        return cursor.fetchone()[0]
 
 
 def record_first_response(ticket: Ticket, *, by: User, how: str) -> list[str]:

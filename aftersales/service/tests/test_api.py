@@ -71,6 +71,26 @@ def test_create_returns_201_with_number_and_auto_assignment(
     ]
 
 
+def test_create_is_a_fixed_number_of_queries(
+    specialist_a, customer_a, asset_a, now, django_assert_num_queries
+):
+    """The creation path is the API's hottest: a query more per request is a visible loss of
+    throughput (docs/benchmarks.md), so the count is pinned."""
+    # given
+    client = api_client(specialist_a)
+    get(client, "/requests")  # the first call stamps the token's last use
+    body = {"customer": customer_a.pk, "asset": asset_a.pk, "subject": "异响", "fault_category": "engine"}
+
+    # when / then: the token, the viewer's stores, the customer, the asset, the fault category;
+    # savepoint; the coverage, the SLA policies, the specialists with their loads; the id (PostgreSQL's
+    # sequence) and the row, or on SQLite the row and its number; both events; release.
+    # (The mails are queued after the commit, one row for both.)
+    with django_assert_num_queries(13):
+        response = post(client, "/requests", body)
+    assert response.status_code == 201
+    assert [event["type"] for event in response.json()["events"]] == ["created", "assigned"]
+
+
 def test_create_with_unknown_customer_is_400_naming_the_field(specialist_a, now):
     # given
     client = api_client(specialist_a)

@@ -1,10 +1,13 @@
 from datetime import datetime
 
 import pytest
+from django.core.mail import BadHeaderError
 from django.db import transaction
+from django_tasks_db.models import DBTaskResult
 
 from aftersales.service.notifications import _send_after_commit
 from aftersales.service.services.tickets import ticket_register
+from aftersales.service.tasks import send_emails_task
 
 
 def test_the_mails_of_one_registration_are_queued_together_after_commit(
@@ -55,3 +58,37 @@ def test_a_mail_of_a_rolled_back_savepoint_is_dropped(db, django_capture_on_comm
                 raise RuntimeError("roll back")
     # then
     assert [m.to for m in mailoutbox] == [["kept@example.com"]]
+
+
+def test_the_mails_of_one_transaction_are_one_row_of_the_database_queue(
+    db, settings, django_capture_on_commit_callbacks, mailoutbox
+):
+    # given the production queue (a row per task in the database)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    # when one transaction queues two mails
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        _send_after_commit(to=["one@example.com"], subject="one", body="-")
+        _send_after_commit(to=["two@example.com"], subject="two", body="-")
+    # then one task carries both, and running it sends both
+    row = DBTaskResult.objects.get()
+    assert row.task_path == "aftersales.service.tasks.send_emails_task"
+    assert [message["to"] for message in row.args_kwargs["kwargs"]["messages"]] == [
+        ["one@example.com"],
+        ["two@example.com"],
+    ]
+    assert mailoutbox == []
+    assert send_emails_task.call(**row.args_kwargs["kwargs"]) == 2
+    assert [m.to for m in mailoutbox] == [["one@example.com"], ["two@example.com"]]
+
+
+def test_a_failing_mail_does_not_hold_back_the_others_of_its_task(mailoutbox):
+    # given three mails, the second with a header that cannot be sent
+    messages = [
+        {"to": ["one@example.com"], "subject": "one", "body": "-"},
+        {"to": ["two@example.com"], "subject": "two", "body": "-", "headers": {"X-Bad": "a\nb"}},
+        {"to": ["three@example.com"], "subject": "three", "body": "-"},
+    ]
+    # when / then the task fails, after sending the others
+    with pytest.raises(BadHeaderError):
+        send_emails_task.call(messages=messages)
+    assert [m.to for m in mailoutbox] == [["one@example.com"], ["three@example.com"]]

@@ -1,11 +1,14 @@
+import threading
+import time
 from datetime import date, datetime
 
 import pytest
+from django.db import OperationalError, connection
 
 from aftersales.accounts.models import Leave, Role
 from aftersales.core import testing
 from aftersales.core.errors import ApplicationError, NotAllowed
-from aftersales.service.models import TicketEvent
+from aftersales.service.models import Ticket, TicketEvent
 from aftersales.service.services.assignment import ticket_assign
 from aftersales.service.services.tickets import ticket_register, ticket_wait
 
@@ -141,3 +144,57 @@ def test_leave_is_judged_by_the_stores_date_not_utcs(cast, second_specialist, de
     Leave.objects.create(user=cast.specialist_a, starts_on=date(2026, 3, 9), ends_on=date(2026, 3, 9))
     # when / then
     assert register(cast).assignee == second_specialist
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_get_unique_numbers_and_all_are_assigned(
+    cast, second_specialist, default_policy
+):
+    """Eight registrations at once, each in its own thread, connection and transaction (as gunicorn
+    workers do): every one commits with its own number and one of the two engine specialists."""
+    # given
+    registrations, barrier = 8, threading.Barrier(8)
+    tickets, errors = [], []
+
+    def register_one(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            for _attempt in range(200):
+                try:
+                    tickets.append(register(cast, subject=f"并发 {index}"))
+                    break
+                except OperationalError as exc:
+                    # SQLite's in-memory test database (shared cache) refuses a second writer at once
+                    # instead of waiting as a database file does: take turns there.
+                    if "locked" not in str(exc):
+                        raise
+                    time.sleep(0.01)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=register_one, args=(index,)) for index in range(registrations)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then
+    assert errors == []
+    stored = list(Ticket.objects.order_by("pk"))
+    assert len(stored) == registrations
+    assert len({ticket.number for ticket in stored}) == registrations
+    assert all(ticket.number == f"SR{ticket.created_at:%y%m}-{ticket.pk:06d}" for ticket in stored)
+    assert {ticket.status for ticket in stored} == {"assigned"}
+    assert {ticket.assignee_id for ticket in stored} <= {cast.specialist_a.pk, second_specialist.pk}
+    assert TicketEvent.objects.filter(type="created").count() == registrations
+    assert TicketEvent.objects.filter(type="assigned").count() == registrations
+    # and once they are all in, the next request goes to whoever holds fewer
+    loads = {
+        pk: sum(ticket.assignee_id == pk for ticket in stored)
+        for pk in (cast.specialist_a.pk, second_specialist.pk)
+    }
+    expected = min(loads, key=lambda pk: (loads[pk], pk != cast.specialist_a.pk))
+    assert register(cast).assignee_id == expected
