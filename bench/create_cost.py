@@ -76,7 +76,7 @@ def setup_django(prepare: bool) -> dict:
     return {"token": raw, "customer": cast.customer_a.pk, "asset": cast.asset_a.pk}
 
 
-def creator(ids: dict):
+def creator(ids: dict, *, warm_up: int = 50):
     from django.test import Client
 
     client = Client(headers={"Authorization": f"Bearer {ids['token']}"})
@@ -95,14 +95,14 @@ def creator(ids: dict):
         if response.status_code != 201:
             raise SystemExit(f"{response.status_code}: {response.content[:500]!r}")
 
-    for index in range(50):  # warm-up: imports, caches, prepared statements
+    for index in range(warm_up):  # imports, caches, prepared statements
         create(index)
     return create
 
 
 def count_instructions() -> None:
     """Runs inside valgrind (see `instructions_per_creation`)."""
-    create = creator(setup_django(prepare=False))
+    create = creator(setup_django(prepare=False), warm_up=5)
     operator.methodcaller("__call__")(lambda: [create(index) for index in range(COUNTED_CREATIONS)])
 
 

@@ -19,6 +19,21 @@ class CustomerQuerySet(models.QuerySet):
         )
         return self.filter(models.Q(home_store_id__in=store_ids) | served_here)
 
+    def visible_get(self, user, pk: int):
+        """The customer `pk` if `user` may see them (the rule of `visible_to`), else None: a plain read
+        by primary key, and the `visible_to` query only for staff outside the customer's home store,
+        whom a request served in their store may make see them."""
+        if not user.is_authenticated or not user.is_active:
+            return None
+        customer = self.filter(pk=pk).first()
+        if customer is None:
+            return None
+        if not user.is_staff_member:
+            return customer if customer.user_id == user.pk else None
+        if user.sees_all_stores or customer.home_store_id in user.store_ids:
+            return customer
+        return self.visible_to(user).filter(pk=pk).first()
+
 
 class AssetQuerySet(models.QuerySet):
     def visible_to(self, user) -> "AssetQuerySet":

@@ -95,17 +95,19 @@ class Parties:
 
 
 def _parties(user: User, payload: TicketIn | ComplaintIn) -> Parties:
-    customers = Customer.objects.visible_to(user).select_related("home_store")
+    customers = Customer.objects.select_related("home_store")
     if user.is_staff_member:
         if payload.customer is None:
             raise ApplicationError("Say which customer the request is for (customer).", field="customer")
-        customer = customers.filter(pk=payload.customer).first()
+        customer = customers.visible_get(user, payload.customer)
     else:
         for field in ("priority", "channel", "store"):
             if getattr(payload, field, None) is not None:
                 raise NotAllowed(f"Only staff may set the {field} of a request.", field=field)
         customer = (
-            customers.first() if payload.customer is None else customers.filter(pk=payload.customer).first()
+            customers.visible_to(user).first()
+            if payload.customer is None
+            else customers.visible_get(user, payload.customer)
         )
     if customer is None:
         which = f" {payload.customer}" if payload.customer is not None else ""

@@ -145,3 +145,38 @@ def test_only_staff_access_is_logged(cast, frozen_clock):
     assert list(CustomerAccess.objects.values_list("viewer__username", "purpose")) == [
         ("specialist_a", "ticket SR2603-000001")
     ]
+
+
+def test_visible_get_agrees_with_visible_to_for_everyone(cast, frozen_clock):
+    """`visible_get` shortcuts the common cases of the `visible_to` rule: it must never decide otherwise,
+    also for a customer seen only through a request served in another store."""
+    from aftersales.accounts.models import User
+    from aftersales.service.services.tickets import ticket_register
+
+    # given customer B (home store B) was served once in store A
+    frozen_clock(datetime(2026, 3, 2, 10, 0))
+    ticket_register(
+        by=None, store=cast.store_a, customer=cast.customer_b, channel="phone", subject="路过 A 店"
+    )
+    inactive = User.objects.create(username="left_a", role=cast.specialist_a.role, is_active=False)
+    inactive.stores.add(cast.store_a)
+    people = [*User.objects.order_by("pk")]
+    customers = [cast.customer_a, cast.customer_b]
+    # when / then
+    decisions = {
+        (person.username, customer.name): Customer.objects.visible_get(person, customer.pk) == customer
+        for person in people
+        for customer in customers
+    }
+    assert decisions == {
+        (person.username, customer.name): Customer.objects.visible_to(person).filter(pk=customer.pk).exists()
+        for person in people
+        for customer in customers
+    }
+    # and the cases the shortcut leaves to the full query are really there
+    assert decisions[("specialist_a", "周女士")] is True  # served in store A
+    assert decisions[("specialist_b", "孙先生")] is False
+    assert decisions[("customer_a", "孙先生")] is True
+    assert decisions[("customer_a", "周女士")] is False
+    assert decisions[("left_a", "孙先生")] is False
+    assert Customer.objects.visible_get(cast.executive, 999999) is None
