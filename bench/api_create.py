@@ -1,10 +1,13 @@
 """Benchmark: service-request creation through the REST API with token auth, on PostgreSQL, served by
 gunicorn with 2 sync workers. Target (issue 2): >= 200 requests/s sustained, p95 < 50 ms.
 
-    .venv/bin/python bench/api_create.py [--requests 3000] [--concurrency 4]
+    .venv/bin/python bench/api_create.py [--requests 3000] [--concurrency 4] [--workers 2]
+        [--worker-class sync|gthread --threads N] [--compare-helpdesk N]
 
 Uses the database `aftersales_bench` on the local PostgreSQL (dropped and recreated each run), or
-$BENCH_DATABASE_URL. Prints one JSON line with the figures."""
+$BENCH_DATABASE_URL. Prints one JSON line with the figures (and the machine's load average when it
+ended). `--compare-helpdesk N` then runs N creations through django-helpdesk's API the same way
+(`helpdesk_create.py`) and prints its line too."""
 
 import argparse
 import json
@@ -61,6 +64,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+    parser.add_argument("--compare-helpdesk", type=int, default=0, metavar="N")
     args = parser.parse_args()
     env = {
         **os.environ,
@@ -80,6 +86,10 @@ def main() -> None:
             "config.wsgi",
             "-w",
             str(args.workers),
+            "--worker-class",
+            args.worker_class,
+            "--threads",
+            str(args.threads),
             "-b",
             f"127.0.0.1:{PORT}",
             "--log-level",
@@ -124,11 +134,22 @@ def main() -> None:
                 "benchmark": "api_create",
                 "machine": f"{platform.machine()} {os.cpu_count()} cores",
                 "workers": args.workers,
+                "worker_class": args.worker_class,
+                "threads": args.threads,
                 "concurrency": args.concurrency,
                 **result.summary(),
+                "load_average": round(os.getloadavg()[0], 2),
             }
-        )
+        ),
+        flush=True,
     )
+    if args.compare_helpdesk:
+        import helpdesk_create
+
+        helpdesk = helpdesk_create.run(
+            requests=args.compare_helpdesk, concurrency=args.concurrency, workers=args.workers
+        )
+        print(json.dumps({**helpdesk, "load_average": round(os.getloadavg()[0], 2)}))
 
 
 if __name__ == "__main__":
