@@ -14,7 +14,8 @@ from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.kpi.catalogue import CATALOGUE
 from aftersales.kpi.engine import KpiValues, kpi_values, next_period_start, organisation_zone, period_start_of
-from aftersales.kpi.semantic import Direction, Grain, Kpi, Unit
+from aftersales.kpi.semantic import Grain, Kpi, Unit
+from aftersales.kpi.targets import status_of, target_book
 from aftersales.service.models import Ticket
 
 DEFAULT_MONTHS = 6  # the values page opens on the last six months, the current one included
@@ -39,24 +40,6 @@ def formatted(kpi: Kpi, value: float | None) -> str:
             return f"{value:.2f}"
         case _:
             return f"{value:.1f} {kpi.unit}"
-
-
-def status(kpi: Kpi, value: float | None) -> str:
-    """green at or beyond the target, amber between the warning threshold and the target, red past the
-    warning; "" without a value or a target."""
-    if value is None:
-        return ""
-    if kpi.direction == Direction.BAND and kpi.band:
-        low, high = kpi.band
-        return "green" if low <= value <= high else "red"
-    if kpi.target is None:
-        return ""
-    better = (lambda a, b: a >= b) if kpi.direction == Direction.HIGHER else (lambda a, b: a <= b)
-    if better(value, kpi.target):
-        return "green"
-    if kpi.warning is not None and better(value, kpi.warning):
-        return "amber"
-    return "red"
 
 
 @dataclass(frozen=True)
@@ -133,18 +116,24 @@ class TableRow:
 
 
 def table_rows(values: KpiValues) -> list[TableRow]:
-    """One row per KPI (and per breakdown key under it, the "all" row first), a cell per period."""
+    """One row per KPI (and per breakdown key under it, the "all" row first), a cell per period, each
+    with its status against the target that applies to it (the admins' targets, else the catalogue's:
+    kpi.targets; a store's own target only on a store breakdown's rows)."""
+    targets = target_book(kpi.code for kpi in values.kpis)
     rows = []
     for kpi in values.kpis:
         for key in [None, *values.keys]:
+            store = key if values.breakdown == "store" else None
             cells = []
             for period in values.periods:
                 cell = values.cell(kpi.code, period, key)
                 small = kpi.min_n is not None and cell.value is not None and cell.n < kpi.min_n
-                cells.append(
-                    DisplayedCell(formatted(kpi, cell.value), status(kpi, cell.value), cell.n, small)
-                )
-            rows.append(TableRow(kpi, kpi_name(kpi), key, cells, formatted(kpi, kpi.target)))
+                target = targets.resolve(kpi, store=store, day=period)
+                light = status_of(kpi, cell.value, target)
+                cells.append(DisplayedCell(formatted(kpi, cell.value), light.value, cell.n, small))
+            current = targets.resolve(kpi, store=store, day=values.periods[-1]) if values.periods else None
+            target_text = formatted(kpi, current.target if current else None)
+            rows.append(TableRow(kpi, kpi_name(kpi), key, cells, target_text))
     return rows
 
 

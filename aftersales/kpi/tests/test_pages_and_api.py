@@ -2,7 +2,7 @@
 every read, and bad parameters answered with a 400 that names the parameter."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,6 +13,7 @@ from aftersales.accounts.models import Role
 from aftersales.api.testing import api_client, get
 from aftersales.core import testing
 from aftersales.kpi.catalogue import CATALOGUE
+from aftersales.kpi.models import KpiTarget
 from aftersales.kpi.tests.rows import at, request, survey
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,20 @@ def test_the_values_page_shows_values_against_the_target_and_a_dash_for_no_value
     assert (first.cells[0].status, first.target) == ("red", "100.0 %")
     assert rows[2].cells[0].small_sample  # n = 1 < 30
     assert "store-b" not in response.content.decode()
+
+
+def test_the_values_page_judges_each_store_by_the_target_the_admins_set_for_it(manager_a, march, cast):
+    # given store A's own target for 24-hour response is 50 % (warning 40 %) from March, while the
+    # company keeps the catalogue's 100 %
+    KpiTarget.objects.create(
+        kpi_code="response_24h_rate", store=cast.store_a, valid_from=date(2026, 3, 1), target=0.5, warning=0.4
+    )
+    # when
+    query = {**MARCH, "codes": ["response_24h_rate"], "breakdown": "store"}
+    rows = signed_in(manager_a).get("/kpi/", query).context["rows"]
+    # then store A's 50.0 % meets its own target, and the company row is still judged against 100 %
+    judged = {row.key: (row.cells[0].text, row.cells[0].status, row.target) for row in rows}
+    assert judged == {None: ("50.0 %", "red", "100.0 %"), "store-a": ("50.0 %", "green", "50.0 %")}
 
 
 def test_the_values_page_answers_bad_parameters_with_400(specialist_a):
