@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.kpi.business import DEALER_KPIS, ENTERPRISE_KPIS, QUALITY_KPIS
 from aftersales.kpi.semantic import (
     Aggregation,
     Catalogue,
@@ -791,4 +792,6 @@ CRM_KPIS = (
     ),
 )
 
-CATALOGUE = Catalogue(kpis=(*SURVEY_KPIS, *SERVICE_KPIS, *CRM_KPIS))
+CATALOGUE = Catalogue(
+    kpis=(*SURVEY_KPIS, *SERVICE_KPIS, *CRM_KPIS, *DEALER_KPIS, *ENTERPRISE_KPIS, *QUALITY_KPIS)
+)

@@ -4,9 +4,20 @@ check` (and so every test run and every server start) instead of a dashboard at 
 from django.apps import apps
 from django.core.checks import Error, register
 from django.core.exceptions import FieldDoesNotExist, FieldError
-from django.db.models import DateTimeField, Expression
+from django.db.models import DateField, Expression, ForeignKey
 
-from aftersales.kpi.semantic import Aggregation, Catalogue, Dataset, Direction, Kpi, Measure, Unit
+from aftersales.accounts.models import Store
+from aftersales.kpi.semantic import (
+    Aggregation,
+    Catalogue,
+    Dataset,
+    Direction,
+    Kpi,
+    Measure,
+    Scoping,
+    Unit,
+    field_at,
+)
 
 
 @register("aftersales")
@@ -79,15 +90,22 @@ def _dataset_problems(dataset: Dataset) -> list[str]:
     except (LookupError, ValueError):
         return [f"{where}: no model '{dataset.model}'"]
     found = []
-    time_field = _field(model, dataset.time_field)
-    if not isinstance(time_field, DateTimeField):
+    time_field = field_at(model, dataset.time_field)
+    if not isinstance(time_field, DateField):  # a DateTimeField is a DateField too
         found.append(
-            f"{where}: time field '{dataset.time_field}' is not a date-time field of {dataset.model}"
+            f"{where}: time field '{dataset.time_field}' is not a date or date-time field of {dataset.model}"
         )
-    if dataset.ticket_path and _field(model, dataset.ticket_path) is None:
+    if dataset.scoping not in _values(Scoping):
+        found.append(f"{where}: unknown scoping '{dataset.scoping}'")
+    if dataset.ticket_path and field_at(model, dataset.ticket_path) is None:
         found.append(f"{where}: no path '{dataset.ticket_path}' to the service request")
+    store = field_at(model, dataset.store_path) if dataset.store_path else None
+    if dataset.store_path and not (isinstance(store, ForeignKey) and store.related_model is Store):
+        found.append(f"{where}: store path '{dataset.store_path}' does not lead to a store")
+    if dataset.scoping == Scoping.STORE and not dataset.store_path:
+        found.append(f"{where}: a dataset scoped by store needs its store path")
     for name, path in dataset.dimensions.items():
-        if _field(model, path) is None:
+        if field_at(model, path) is None:
             found.append(f"{where}: dimension '{name}' path '{path}' does not resolve on {dataset.model}")
     return found
 
@@ -108,14 +126,12 @@ def _measure_problems(measure: Measure) -> list[str]:
     if (
         not isinstance(measure.field, Expression)
         and measure.field != "pk"
-        and _field(model, measure.field) is None
+        and field_at(model, measure.field) is None
     ):
         found.append(f"{where}: field '{measure.field}' does not resolve on {measure.dataset.model}")
-    if measure.censor is not None and not isinstance(
-        _field(model, measure.censor.window_from), DateTimeField
-    ):
+    if measure.censor is not None and not isinstance(field_at(model, measure.censor.window_from), DateField):
         found.append(
-            f"{where}: censoring window starts at '{measure.censor.window_from}', not a date-time field"
+            f"{where}: censoring window starts at '{measure.censor.window_from}', not a date or date-time field"
         )
     # The filter compiles against the model (unknown fields and lookups raise here).
     for condition in (measure.filter, measure.censor and measure.censor.known):
@@ -145,20 +161,6 @@ def _cycles(catalogue: Catalogue) -> list[str]:
     for kpi in catalogue:
         visit(kpi.code, ())
     return found
-
-
-def _field(model, path: str):
-    """The model field at the end of an ORM path (`store__code`), or None."""
-    field = None
-    for part in path.split("__"):
-        try:
-            field = model._meta.get_field(part)
-        except FieldDoesNotExist:
-            return None
-        model = field.related_model
-        if model is None and part != path.split("__")[-1]:
-            return None
-    return field
 
 
 def _values(choices) -> set[str]:

@@ -52,7 +52,16 @@ from django.utils.translation import gettext as _
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.kpi.catalogue import CATALOGUE
-from aftersales.kpi.semantic import Aggregation, Dataset, Grain, Kpi, Measure
+from aftersales.kpi.semantic import (
+    PERIOD_DAYS,
+    Aggregation,
+    Dataset,
+    Grain,
+    Kpi,
+    Measure,
+    Scoping,
+    dataset_is_dated,
+)
 from aftersales.service.models import Ticket
 
 TRUNC = {
@@ -236,7 +245,10 @@ def kpi_values(
                 by_dataset[measure.dataset].append(measure)
     measured: dict[tuple[str, str, date, str | None], MeasureValue] = {}
     keys: set[str] = set()
+    unseen = {dataset.code for dataset in by_dataset if not _may_see(dataset, user, stores)}
     for dataset, measures in by_dataset.items():
+        if dataset.code in unseen:
+            continue
         for (period, key), values in _query(
             dataset,
             measures,
@@ -255,9 +267,11 @@ def kpi_values(
     periods = period_starts(start, end, grain)
     cells: dict[tuple[str, date, str | None], Cell] = {}
     for period in periods:
+        # The period's days inside [start, end): what a rate per day (days of supply) divides by.
+        days = (min(next_period_start(period, grain), end) - max(period, start)).days
         for key in [*sorted(keys), None]:
             for kpi in needed:
-                cells[(kpi.code, period, key)] = _cell(kpi, period, key, measured, cells)
+                cells[(kpi.code, period, key)] = _cell(kpi, period, key, measured, cells, days, unseen)
     return KpiValues(
         kpis=kpis, periods=periods, keys=sorted(keys), breakdown=breakdown, grain=grain, cells=cells
     )
@@ -336,8 +350,35 @@ def next_period_start(first: date, grain: Grain) -> date:
     return date(first.year + month // 12, month % 12 + 1, 1)
 
 
+def _sees_every_store(user) -> bool:
+    return user is None or (user.is_authenticated and user.is_staff_member and user.sees_all_stores)
+
+
+def _may_see(dataset: Dataset, user, stores) -> bool:
+    """Company-wide figures belong to no store: neither a store's viewer nor a store filter gets them."""
+    return dataset.scoping != Scoping.COMPANY or (_sees_every_store(user) and stores is None)
+
+
 def _scoped(dataset: Dataset, user, stores) -> QuerySet:
-    """The dataset's rows whose service request `user` may see (ADR 0003), optionally in `stores` only."""
+    """The dataset's rows `user` may see (ADR 0003), optionally in `stores` only."""
+    if dataset.scoping == Scoping.REQUEST:
+        return _request_rows(dataset, user, stores)
+    rows = apps.get_model(dataset.model).objects.all()
+    if dataset.scoping == Scoping.COMPANY:
+        if not _may_see(dataset, user, stores):
+            return rows.none()
+        return rows.filter(**{f"{dataset.store_path}__isnull": True}) if dataset.store_path else rows
+    if stores is not None:
+        rows = rows.filter(**{f"{dataset.store_path}__in": stores})
+    if _sees_every_store(user):
+        return rows
+    if not (user.is_authenticated and user.is_active and user.is_staff_member):
+        return rows.none()
+    return rows.filter(**{f"{dataset.store_path}__in": sorted(user.store_ids)})
+
+
+def _request_rows(dataset: Dataset, user, stores) -> QuerySet:
+    """The dataset's rows whose service request `user` may see, optionally in `stores` only."""
     visible = Ticket.objects.all() if user is None else Ticket.objects.visible_to(user)
     if stores is not None:
         visible = visible.filter(store__in=stores)
@@ -367,12 +408,20 @@ def measure_condition(measure: Measure, now: datetime) -> Q | None:
 
 def dataset_rows(dataset: Dataset, *, start: date, end: date, user, stores=None) -> QuerySet:
     """The dataset's rows `user` may see whose attribution time falls in [start, end) of the
-    organisation's zone: what the engine groups, and what the drill-down lists."""
-    zone = organisation_zone()
-    since = datetime.combine(start, time(0), tzinfo=zone)
-    until = datetime.combine(end, time(0), tzinfo=zone)
+    organisation's zone (or, for calendar dates, in [start, end)): what the engine groups, and what the
+    drill-down lists."""
+    since, until, _zone = _bounds(dataset, start, end)
     when = dataset.time_field
     return _scoped(dataset, user, stores).filter(**{f"{when}__gte": since, f"{when}__lt": until})
+
+
+def _bounds(dataset: Dataset, start: date, end: date):
+    """The range's bounds and zone: midnights in the organisation's zone, or for a calendar day (imported
+    facts), the dates themselves and no zone."""
+    if dataset_is_dated(dataset):
+        return start, end, None
+    zone = organisation_zone()
+    return datetime.combine(start, time(0), tzinfo=zone), datetime.combine(end, time(0), tzinfo=zone), zone
 
 
 def _aggregates(measure: Measure, now: datetime) -> dict[str, Aggregate]:
@@ -399,6 +448,7 @@ def _measure_value(measure: Measure, row: dict) -> MeasureValue:
     if measure.aggregation in (Aggregation.COUNT, Aggregation.COUNT_DISTINCT):
         return MeasureValue(value=row[name], total=row[name], n=row[name])
     n, result = row[f"{name}_n"], row[name]
+    result = None if result is None else float(result)  # sums of money columns come back as Decimal
     if measure.aggregation == Aggregation.SUM:
         return MeasureValue(value=result or 0, total=result or 0, n=n)
     if measure.aggregation == Aggregation.AVG:
@@ -408,9 +458,7 @@ def _measure_value(measure: Measure, row: dict) -> MeasureValue:
 
 def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now):
     """One SQL query: the measures of one dataset per (period, key) and per period for all keys."""
-    zone = organisation_zone()
-    since = datetime.combine(start, time(0), tzinfo=zone)
-    until = datetime.combine(end, time(0), tzinfo=zone)
+    since, until, zone = _bounds(dataset, start, end)
     rows = dataset_rows(dataset, start=start, end=end, user=user, stores=stores).annotate(
         kpi_period=_period_of(dataset.time_field, grain, zone, since, until)
     )
@@ -436,15 +484,17 @@ def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now
     }
 
 
-def _cell(kpi: Kpi, period: date, key, measured, cells) -> Cell:
+def _cell(kpi: Kpi, period: date, key, measured, cells, days: int, unseen: set[str]) -> Cell:
     def value_of(measure: Measure) -> MeasureValue:
+        if measure.dataset.code in unseen:  # not "0 revenue" for a store's viewer, but no value
+            return MeasureValue(value=None, total=0, n=0)
         return measured.get((measure.dataset.code, measure.code, period, key)) or _nothing(measure)
 
     if kpi.kind == "expression":
         inputs = [cells[(code, period, key)] for code in kpi.inputs]
         if any(cell.value is None for cell in inputs):
             return Cell(kpi.code, period, key, None, n=inputs[0].n)
-        value = kpi.expression({cell.kpi: cell.value for cell in inputs})
+        value = kpi.expression({PERIOD_DAYS: days} | {cell.kpi: cell.value for cell in inputs})
         return Cell(kpi.code, period, key, value, n=inputs[0].n)
     if kpi.kind == "ratio":
         numerator, denominator = value_of(kpi.numerator), value_of(kpi.denominator)

@@ -53,19 +53,20 @@ class ValuesQuery:
 
 def values_query_from(params: Mapping, *, codes: list[str] | None = None) -> ValuesQuery:
     """Parse `codes` (comma-separated, or repeated), `start`, `end` (ISO dates, end exclusive), `grain`
-    and `breakdown`; missing ones get the defaults (every KPI, the last six months by month, no
+    and `breakdown`; missing ones get the defaults (every KPI that has the breakdown, the last six months by month, no
     breakdown). A malformed date raises ApplicationError naming it; the engine checks the rest."""
     raw_codes = codes if codes is not None else [params.get("codes", "")]
     names = [code.strip() for text in raw_codes for code in (text or "").split(",") if code.strip()]
     today = clock.now().astimezone(organisation_zone()).date()
     end = _date(params, "end") or next_period_start(period_start_of(today, Grain.MONTH), Grain.MONTH)
     start = _date(params, "start") or _months_before(end, DEFAULT_MONTHS)
+    breakdown = (params.get("breakdown") or "").strip() or None
     return ValuesQuery(
-        codes=names or [kpi.code for kpi in CATALOGUE],
+        codes=names or [kpi.code for kpi in CATALOGUE.breakable_by(breakdown)],
         start=start,
         end=end,
         grain=(params.get("grain") or Grain.MONTH).strip(),
-        breakdown=(params.get("breakdown") or "").strip() or None,
+        breakdown=breakdown,
     )
 
 

@@ -1,8 +1,9 @@
 """The semantic layer: what a KPI is, declared, not computed (DESIGN §6, ADR 0005).
 
 * A **Dataset** is one model read by one attribution timestamp (the timestamp that places a record in a
-  period, kpi-definitions §0.2), with the ORM paths of its breakdown dimensions and the path to the
-  service request its rows belong to (for scoping, ADR 0003). The same model may back several datasets
+  period, kpi-definitions §0.2) or date (imported business facts carry calendar days, which need no time
+  zone), with the ORM paths of its breakdown dimensions and how its rows are scoped (ADR 0003): through the
+  service request they belong to, through the store they belong to, or company-wide. The same model may back several datasets
   (requests by registration time, requests by resolution time): a GROUP BY buckets by one timestamp.
 * A **Measure** is one aggregate over a dataset (count, sum, avg, percentile), with an optional filter and
   an optional right-censoring rule (§0.6).
@@ -20,7 +21,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
-from django.db.models import Expression, Q
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import DateTimeField, Expression, Q
+
+PERIOD_DAYS = "period_days"  # an expression also reads the number of days of its period under this name
 
 
 class Grain(StrEnum):
@@ -46,6 +51,10 @@ class Unit(StrEnum):
     HOURS = "h"
     MINUTES = "min"
     COUNT = "count"
+    CNY = "CNY"
+    DAYS = "d"
+    TURNS = "turns"
+    PPM = "ppm"  # parts per million: a fraction × 10⁶ (the KPI's scale)
 
 
 class Direction(StrEnum):
@@ -58,16 +67,29 @@ class Family(StrEnum):
     SURVEY = "survey"
     SERVICE = "service"
     CRM = "crm"
+    DEALER = "4s"  # the 4S dealership's business KPIs (kpi-definitions §3)
+    ENTERPRISE = "enterprise"
+    QUALITY = "quality"
+
+
+class Scoping(StrEnum):
+    """Whose rows a person may see (ADR 0003)."""
+
+    REQUEST = "request"  # the rows of the service requests they may see (`Ticket.objects.visible_to`)
+    STORE = "store"  # the rows of their stores; company-wide viewers also see rows without a store
+    COMPANY = "company"  # rows about no store: only for company-wide viewers
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per definition
 class Dataset:
     code: str
     model: str  # "app_label.ModelName"
-    time_field: str  # the attribution timestamp, a DateTimeField
+    time_field: str  # the attribution timestamp (a DateTimeField) or day (a DateField)
     ticket_path: str  # ORM path from a row to its service request; "" when the row is the request
     dimensions: Mapping[str, str]  # breakdown dimension -> ORM path of its key
     description: str = ""
+    scoping: Scoping = Scoping.REQUEST
+    store_path: str = ""  # Scoping.STORE: ORM path to the row's store; Scoping.COMPANY: to its empty store
 
 
 @dataclass(frozen=True)
@@ -106,7 +128,7 @@ class Kpi:
     denominator: Measure | None = None
     measure: Measure | None = None  # single: the measure's value
     inputs: tuple[str, ...] = ()  # expression: codes of the KPIs it reads ...
-    expression: Callable[[Mapping[str, float]], float] | None = None  # ... and how
+    expression: Callable[[Mapping[str, float]], float] | None = None  # ... and how (and PERIOD_DAYS)
     scale: float = 1.0  # the value is multiplied by it (minutes -> hours: 1/60; NPS: 100)
     variant: str = ""  # which formula variant is the default, and why
     target: float | None = None  # in the stored unit (a fraction for %)
@@ -143,6 +165,21 @@ class Catalogue:
     def get(self, code: str) -> Kpi | None:
         return self.by_code.get(code)
 
+    def breakable_by(self, breakdown: str | None) -> list[Kpi]:
+        """The KPIs that can be broken down by `breakdown` (all of them for none): every dataset they
+        read has that dimension. Company-wide figures have no store, for instance."""
+        if not breakdown:
+            return list(self.kpis)
+        return [
+            kpi
+            for kpi in self.kpis
+            if all(
+                breakdown in measure.dataset.dimensions
+                for needed in self.closure([kpi.code])
+                for measure in needed.measures
+            )
+        ]
+
     def closure(self, codes: list[str]) -> list[Kpi]:
         """The KPIs named and, for expressions, the KPIs they read (inputs first)."""
         ordered: dict[str, Kpi] = {}
@@ -156,3 +193,23 @@ class Catalogue:
         for code in codes:
             visit(code)
         return list(ordered.values())
+
+
+def field_at(model, path: str):
+    """The model field at the end of an ORM path (`store__code`), or None."""
+    field = None
+    parts = path.split("__")
+    for index, part in enumerate(parts):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        model = field.related_model
+        if model is None and index < len(parts) - 1:
+            return None
+    return field
+
+
+def dataset_is_dated(dataset: Dataset) -> bool:
+    """Whether the dataset's rows are placed by a calendar date (a DateField) rather than a timestamp."""
+    return not isinstance(field_at(apps.get_model(dataset.model), dataset.time_field), DateTimeField)

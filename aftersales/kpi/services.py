@@ -40,15 +40,15 @@ def kpi_snapshots_refresh(
     progress: Callable[[RefreshProgress], None] = lambda step: None,
 ) -> int:
     """Recompute every KPI for every `grain` period from the one containing `since` to the current one,
-    for all keys and per key of each breakdown, and replace the stored snapshots of those periods (rows
+    for all keys and per key of each breakdown (the KPIs that have it), and replace the stored snapshots of those periods (rows
     of keys that no longer appear go too). Company-wide: snapshots are not scoped; readers scope.
     Returns the number of rows written."""
     grain = Grain(grain)
     today = clock.now().astimezone(organisation_zone()).date()
     periods = period_starts(since, next_period_start(period_start_of(today, grain), grain), grain)
-    codes = [kpi.code for kpi in CATALOGUE]
     written = 0
     for breakdown in breakdowns:
+        codes = [kpi.code for kpi in CATALOGUE.breakable_by(breakdown)]
         for index in range(0, len(periods), PERIODS_PER_CHUNK):
             chunk = periods[index : index + PERIODS_PER_CHUNK]
             end = next_period_start(chunk[-1], grain)

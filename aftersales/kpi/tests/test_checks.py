@@ -17,6 +17,7 @@ from aftersales.kpi.semantic import (
     Family,
     Kpi,
     Measure,
+    Scoping,
     Unit,
 )
 
@@ -49,6 +50,23 @@ def test_every_kind_of_mistake_is_reported():
         ticket_path="",
         dimensions={"store": "store__nickname"},
     )
+    storeless = Dataset(
+        code="storeless",
+        model="facts.SalesDeal",
+        time_field="date",
+        ticket_path="",
+        dimensions={},
+        scoping=Scoping.STORE,
+    )
+    wrong_store = Dataset(
+        code="wrong_store",
+        model="service.Ticket",
+        time_field="created_at",
+        ticket_path="",
+        dimensions={},
+        scoping=Scoping.STORE,
+        store_path="customer",
+    )
     found = problems(
         Catalogue(
             kpis=(
@@ -73,6 +91,8 @@ def test_every_kind_of_mistake_is_reported():
                 kpi("both_shapes", numerator=received),
                 kpi("no_source", reference="a blog"),
                 kpi("other_requests", measure=Measure("received", REQUESTS, Aggregation.COUNT)),
+                kpi("storeless", measure=Measure("deals", storeless, Aggregation.COUNT)),
+                kpi("wrong_store", measure=Measure("deals", wrong_store, Aggregation.COUNT)),
             )
         )
     )
@@ -85,11 +105,13 @@ def test_every_kind_of_mistake_is_reported():
         "KPI 'both_shapes': give numerator and denominator, or one measure, or inputs with an expression",
         "KPI 'no_source': needs both names, a formula and its kpi-definitions section",
         "two different measures are called 'received' in 'requests'",
-        "dataset 'broken': time field 'subject' is not a date-time field of service.Ticket",
+        "dataset 'broken': time field 'subject' is not a date or date-time field of service.Ticket",
         "dataset 'broken': dimension 'store' path 'store__nickname' does not resolve on service.Ticket",
         "measure 'broken.bad': a percentile measure, and only it, gives its percentile",
         "measure 'broken.bad': field 'colour' does not resolve on service.Ticket",
-        "measure 'broken.bad': censoring window starts at 'subject', not a date-time field",
+        "measure 'broken.bad': censoring window starts at 'subject', not a date or date-time field",
+        "dataset 'storeless': a dataset scoped by store needs its store path",
+        "dataset 'wrong_store': store path 'customer' does not lead to a store",
         "expression cycle: loop_a → loop_b → loop_a",
     ]
     for message in expected:
