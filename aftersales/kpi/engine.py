@@ -164,9 +164,14 @@ class SqliteLocalPeriod(Func):
         super().__init__(expression)
 
 
-def _period_of(when: str, grain: Grain, zone: ZoneInfo, since: datetime, until: datetime):
+def _period_of(when: str, grain: Grain, zone: ZoneInfo | None, since, until):
     """The expression of a row's period: native date arithmetic on SQLite when the zone keeps one offset
-    from `since` to `until` (sampled daily: a daylight-saving season lasts months), else Django's Trunc."""
+    from `since` to `until` (sampled daily: a daylight-saving season lasts months), else Django's Trunc.
+    Without a zone (a calendar date) there is no offset at all."""
+    if zone is None:
+        if connection.vendor == "sqlite":
+            return SqliteLocalPeriod(when, grain, 0)
+        return TRUNC[grain](when, output_field=DateField())
     if connection.vendor == "sqlite":
         days = (until - since).days + 1
         offsets = {(since + timedelta(days=day)).astimezone(zone).utcoffset() for day in range(days)}
