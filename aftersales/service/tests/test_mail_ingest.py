@@ -269,6 +269,26 @@ def test_command_creates_a_request_from_standard_input(cast):
     assert output.startswith(f"created {ticket.number}")
 
 
+def test_command_ingests_each_file_given_in_one_process_and_names_the_ones_that_failed(cast, tmp_path):
+    # given two messages in files, an empty file and a missing one
+    (tmp_path / "1.eml").write_bytes(mail(sender="a@example.org"))
+    (tmp_path / "2.eml").write_bytes(mail(sender="b@example.org", message_id="<two@example.org>"))
+    (tmp_path / "empty.eml").write_bytes(b"")
+    paths = [str(tmp_path / name) for name in ("1.eml", "2.eml", "empty.eml", "missing.eml")]
+    out = StringIO()
+    # when
+    with pytest.raises(CommandError, match=r"2 of 4 files failed: .*empty\.eml, .*missing\.eml"):
+        call_command("mail", "ingest", *paths, stdout=out)
+    # then both messages became requests; the two bad files are named on their lines
+    numbers = sorted(Ticket.objects.values_list("number", flat=True))
+    assert len(numbers) == 2
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"{paths[0]}: created {numbers[0]}"
+    assert lines[1] == f"{paths[1]}: created {numbers[1]}"
+    assert lines[2] == f"{paths[2]}: failed (the file is empty)"
+    assert lines[3].startswith(f"{paths[3]}: failed (") and "No such file" in lines[3]
+
+
 def test_command_exits_zero_on_drop_and_quarantine(cast):
     assert run_command(mail(Auto_Submitted="auto-replied")).startswith("dropped_auto_reply")
     assert run_command(b"Subject: no sender\r\n\r\nx\r\n").startswith("quarantined")

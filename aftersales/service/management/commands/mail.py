@@ -1,4 +1,5 @@
-"""`aftersales mail ingest`: read one raw RFC 5322 message from standard input (an MTA pipe).
+"""`aftersales mail ingest`: read one raw RFC 5322 message from standard input (an MTA pipe), or
+`aftersales mail ingest FILE...`: each file one raw message (a Maildir's files, a backlog), in one process.
 `aftersales mail poll`: fetch new messages from the IMAP mailbox set by `AFTERSALES_IMAP_*`.
 
 `ingest` exits 0 when the message became a request or a reply, was dropped (automatic reply, bounce,
@@ -29,7 +30,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True)
-        actions.add_parser("ingest", help="read one raw RFC 5322 message from standard input")
+        ingest = actions.add_parser(
+            "ingest", help="read one raw RFC 5322 message from standard input, or each FILE given"
+        )
+        ingest.add_argument("files", nargs="*", metavar="FILE", help="files holding one raw message each")
         poll = actions.add_parser("poll", help="fetch new messages from the IMAP mailbox (AFTERSALES_IMAP_*)")
         poll.add_argument("--once", action="store_true", help="one batch, then exit")
         poll.add_argument(
@@ -42,14 +46,31 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options):
         if action == "poll":
             return self._poll(once=options["once"], interval=options["interval"])
+        if options["files"]:
+            return self._ingest_files(options["files"])
         return self._ingest(options.get("stdin") or sys.stdin.buffer)
 
-    def _ingest(self, stream) -> None:
+    def _ingest_files(self, paths: list[str]) -> None:
+        """Each file through the same ingest as standard input, in one process (no start-up per message).
+        A file that cannot be read or ingested is named, the others go on; the exit is then non-zero."""
+        failed = []
+        for path in paths:
+            self.stdout.write(f"{path}: ", ending="")
+            try:
+                with open(path, "rb") as handle:
+                    self._ingest(handle, empty="the file is empty")
+            except (OSError, CommandError) as exc:
+                self.stdout.write(f"failed ({exc})")
+                failed.append(path)
+        if failed:
+            raise CommandError(f"{len(failed)} of {len(paths)} files failed: {', '.join(failed)}")
+
+    def _ingest(self, stream, empty: str = "no message on standard input") -> None:
         raw = stream.read()
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
         if not raw:
-            raise CommandError("no message on standard input")
+            raise CommandError(empty)
         try:
             result = mail_ingest(raw=raw)
         except Exception as exc:
