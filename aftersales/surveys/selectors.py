@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from aftersales.accounts.models import HANDLER_ROLES, Store, User
+from aftersales.core.params import date_or_none, int_or_none
 from aftersales.customers.models import ProductModel
 from aftersales.service.models import Ticket
 from aftersales.service.models.tickets import Channel
@@ -40,32 +41,18 @@ class ResultFilters:
         return any(value not in (None, "") for value in self.__dict__.values())
 
 
-def _int(value) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
 def filters_from(params) -> ResultFilters:
     """The filters of a query string; a value that does not parse is ignored, not an error."""
     channel = (params.get("channel") or "").strip()
     return ResultFilters(
-        store=_int(params.get("store")),
-        specialist=_int(params.get("specialist")),
-        product_model=_int(params.get("product_model")),
+        store=int_or_none(params.get("store")),
+        specialist=int_or_none(params.get("specialist")),
+        product_model=int_or_none(params.get("product_model")),
         channel=channel if channel in Channel.values else "",
-        campaign=_int(params.get("campaign")),
-        csat=_int(params.get("csat")),
-        date_from=_date(params.get("from")),
-        date_to=_date(params.get("to")),
+        campaign=int_or_none(params.get("campaign")),
+        csat=int_or_none(params.get("csat")),
+        date_from=date_or_none(params.get("from")),
+        date_to=date_or_none(params.get("to")),
         q=(params.get("q") or "").strip()[:200],
     )
 

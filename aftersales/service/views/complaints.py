@@ -2,7 +2,6 @@
 days open and overdue ones marked, a page at a time; and the same list as CSV."""
 
 import csv
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from aftersales.accounts.models import Store
 from aftersales.core import clock
+from aftersales.core.params import date_or_none, int_or_none
 from aftersales.core.spreadsheets import spreadsheet_safe
 from aftersales.service.models.complaints import Severity, Source
 from aftersales.service.selectors import COMPLAINT_STATES, ComplaintFilters, complaint_list
@@ -27,23 +27,9 @@ STATE_LABELS = {
 }
 
 
-def _int(value) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
 def filters_from(params) -> ComplaintFilters:
     """The filters of a query string; a value that does not parse is ignored, not an error."""
-    severity = _int(params.get("severity"))
+    severity = int_or_none(params.get("severity"))
     source = (params.get("source") or "").strip()
     state = (params.get("state") or "").strip()
     return ComplaintFilters(
@@ -51,8 +37,8 @@ def filters_from(params) -> ComplaintFilters:
         severity=severity if severity in Severity.values else None,
         source=source if source in Source.values else "",
         state=state if state in COMPLAINT_STATES else "",
-        opened_from=_date(params.get("from")),
-        opened_to=_date(params.get("to")),
+        opened_from=date_or_none(params.get("from")),
+        opened_to=date_or_none(params.get("to")),
     )
 
 
