@@ -4,18 +4,26 @@ with its own configuration in a temporary directory; the system's Dovecot servic
 It listens on 127.0.0.1 on two free ports: IMAP (plaintext login allowed, STARTTLS offered) and IMAPS,
 with a self-signed certificate for 127.0.0.1 made by `openssl`. One user, mail in Maildir. It runs as
 the current user; as root (CI), Dovecot will not run its processes as root, so the login processes
-run as `dovenull` and the mail ones as `dovecot`, the users the Debian package creates."""
+run as `dovenull` and the mail ones as `dovecot`, the users the Debian package creates.
+
+A test run killed outright (SIGKILL, a CI timeout) runs no teardown: on Linux the kernel ends Dovecot's
+master when the test process dies (PR_SET_PDEATHSIG), and its own children follow their master; a
+server left over anyway (another system, an older run) is stopped by the next run's start, found by
+the owner.pid file each server directory holds."""
 
 from __future__ import annotations
 
+import ctypes
 import getpass
 import grp
 import imaplib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +33,64 @@ import pytest
 USER = "service@example.test"
 PASSWORD = "imap-test-password"  # noqa: S105 - a throwaway account of the throwaway server
 INSTALL_HINT = "run `make system-deps` (as root) to install Debian's dovecot-imapd"
+DIRECTORY_PREFIX = "aftersales-dovecot-"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def parent_death_signal():
+    """A callable for Popen's preexec_fn, run in the child between fork and exec: the kernel sends the
+    child SIGTERM when the process that started it dies, even by SIGKILL, when no teardown runs.
+    Without it a killed test run left its Dovecot listening (an orphan adopted by init) until someone
+    noticed. Linux only (None elsewhere, where the stale-server sweep at the next start does the job).
+    libc is looked up here, in the parent: after fork only the prctl call itself is safe to make."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def die_with_parent() -> None:
+        if prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+            os._exit(127)  # no guarantee, no server: better a failed start than an orphan
+
+    return die_with_parent
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, someone else's
+    return True
+
+
+def stop_stale_servers(temp_root: Path | None = None) -> list[Path]:
+    """Stop the test Dovecots whose test process is gone, remove their directories; returns those
+    removed. Each server directory holds owner.pid (the test process) and run/master.pid (Dovecot's
+    master, written by Dovecot); a directory whose owner still runs belongs to a live run (another
+    worker, another helper) and is left alone."""
+    removed = []
+    for directory in sorted(Path(temp_root or tempfile.gettempdir()).glob(DIRECTORY_PREFIX + "*")):
+        if not directory.is_dir() or directory.stat().st_uid != os.geteuid():
+            continue
+        try:
+            owner = int((directory / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue  # not (yet) ours to judge: being created, or from before owner.pid existed
+        if process_alive(owner):
+            continue
+        try:
+            master = int((directory / "run" / "master.pid").read_text())
+        except (OSError, ValueError):
+            master = None
+        if master is not None and process_alive(master):
+            try:
+                os.kill(master, signal.SIGTERM)
+            except OSError:
+                pass
+        shutil.rmtree(directory, ignore_errors=True)
+        removed.append(directory)
+    return removed
 
 
 def free_port() -> int:
@@ -43,7 +109,9 @@ def dovecot_binary() -> str:
 class Dovecot:
     def __init__(self) -> None:
         self.binary = dovecot_binary()
-        self.root = Path(tempfile.mkdtemp(prefix="aftersales-dovecot-"))
+        stop_stale_servers()
+        self.root = Path(tempfile.mkdtemp(prefix=DIRECTORY_PREFIX))
+        (self.root / "owner.pid").write_text(str(os.getpid()))
         self.root.chmod(0o755)  # as root, Dovecot's unprivileged processes must reach their files
         self.port, self.ssl_port = free_port(), free_port()
         self.cert = self.root / "cert.pem"
@@ -108,7 +176,10 @@ service imap-login {{
 {chroot}"""
         )
         self.process = subprocess.Popen(
-            [self.binary, "-F", "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            [self.binary, "-F", "-c", str(conf)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            preexec_fn=parent_death_signal(),
         )
         self._wait_until_it_answers()
 
