@@ -7,7 +7,7 @@
 """
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from django import template
 from django.conf import settings
@@ -135,3 +135,38 @@ def duration_minutes(minutes) -> str:
     else:
         text = ngettext("%(minutes)d min", "%(minutes)d min", mins) % {"minutes": mins}
     return sign + text
+
+
+@register.inclusion_tag("partials/filter_select.html")
+def filter_select(
+    field_id: str, name: str, label: str, options, selected, *, value: str = "", text: str = ""
+):
+    """One select of a list page's filter form (a GET form), "All" first, the current choice selected:
+    {% filter_select "complaints-store" "store" _("Store") stores filters.store value="code" text="name" %}.
+    `options` are (value, label) pairs (model choices), or objects whose attributes `value` and
+    `text` name (without `text`, the object's str()), or plain values shown as they are."""
+    rows = []
+    for option in options:
+        pair = isinstance(option, (tuple, list)) and len(option) == 2
+        option_value = getattr(option, value) if value else option[0] if pair else option
+        option_text = getattr(option, text) if text else option[1] if pair else option
+        rows.append((option_value, option_text, option_value == selected))
+    return {"id": field_id, "name": name, "label": label, "options": rows}
+
+
+@register.inclusion_tag("partials/filter_input.html")
+def filter_input(field_id: str, name: str, label: str, current, *, type: str = "text", css_class: str = ""):  # noqa: A002 - the HTML attribute's name
+    """One input of a list page's filter form: a date (`type="date"`, shown as YYYY-MM-DD) or a search
+    box; nothing filtered (None) shows empty."""
+    if current is None:
+        current = ""
+    elif isinstance(current, date):
+        current = current.isoformat()
+    return {
+        "id": field_id,
+        "name": name,
+        "label": label,
+        "value": current,
+        "type": type,
+        "css_class": css_class,
+    }

@@ -74,3 +74,65 @@ def test_status_badge_class_is_safe_for_any_value():
     assert status_badge_class(SimpleNamespace(status="closed")) == "badge badge-closed"
     assert status_badge_class('"><script>') == "badge badge-script"
     assert status_badge_class(None) == "badge badge-unknown"
+
+
+def render(source: str, **context) -> str:
+    from django.template import Context, Template
+
+    return Template("{% load ui %}" + source).render(Context(context))
+
+
+def test_filter_select_marks_the_current_choice_among_pairs_objects_and_plain_values():
+    store_a, store_b = SimpleNamespace(code="A01", name="一店"), SimpleNamespace(code="B02", name="二店")
+    with translation.override("en"):
+        stores = render(
+            '{% filter_select "f-store" "store" "Store" stores "B02" value="code" text="name" %}',
+            stores=[store_a, store_b],
+        )
+        pairs = render(
+            '{% filter_select "f-sev" "severity" "Severity" choices 2 %}', choices=[(1, "Low"), (2, "High")]
+        )
+        scores = render('{% filter_select "f-csat" "csat" "CSAT" scores None %}', scores=[1, 2])
+    assert_select(
+        stores,
+        '<div><label for="f-store">Store</label><select id="f-store" name="store"><option value="">All</option>'
+        '<option value="A01">一店</option><option value="B02" selected>二店</option></select></div>',
+    )
+    assert_select(
+        pairs,
+        '<div><label for="f-sev">Severity</label><select id="f-sev" name="severity"><option value="">All</option>'
+        '<option value="1">Low</option><option value="2" selected>High</option></select></div>',
+    )
+    assert_select(
+        scores,
+        '<div><label for="f-csat">CSAT</label><select id="f-csat" name="csat"><option value="">All</option>'
+        '<option value="1">1</option><option value="2">2</option></select></div>',
+    )
+
+
+def test_filter_select_shows_all_in_chinese():
+    with translation.override("zh-hans"):
+        html = render('{% filter_select "f" "f" "门店" options "" %}', options=[])
+    assert '<option value="">全部</option>' in html
+
+
+def test_filter_input_shows_a_date_as_iso_and_nothing_as_empty():
+    from datetime import date
+
+    dated = render('{% filter_input "f-from" "from" "From" day type="date" %}', day=date(2026, 3, 4))
+    empty = render('{% filter_input "f-q" "q" "Search" None type="search" css_class="filter-search" %}')
+    assert_select(
+        dated,
+        '<div><label for="f-from">From</label><input type="date" id="f-from" name="from" value="2026-03-04"></div>',
+    )
+    assert_select(
+        empty,
+        '<div class="filter-search"><label for="f-q">Search</label>'
+        '<input type="search" id="f-q" name="q" value=""></div>',
+    )
+
+
+def assert_select(html: str, expected: str) -> None:
+    from django.test.html import parse_html
+
+    assert parse_html(html) == parse_html(expected), html
