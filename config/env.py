@@ -29,14 +29,25 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ConfigurationError(f"{name}={raw!r} is not a boolean (use true/false)")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ConfigurationError(f"{name}={raw!r} is not an integer") from exc
+    if minimum is not None and value < minimum:
+        raise ConfigurationError(f"{name}={raw!r} is too small (at least {minimum})")
+    return value
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of a few words; anything else stops the start, naming the variable and the words."""
+    value = env_str(name, default)
+    if value not in choices:
+        raise ConfigurationError(f"{name}={value!r}: use {', '.join(choices[:-1])} or {choices[-1]}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

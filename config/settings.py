@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
-from config.env import ConfigurationError, env_bool, env_int, env_list, env_str
+from config.env import ConfigurationError, env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -184,11 +184,9 @@ AFTERSALES_REOPEN_WINDOW_DAYS = env_int("AFTERSALES_REOPEN_WINDOW_DAYS", 30)
 AFTERSALES_SURVEY_REMINDER_DAYS = env_int("AFTERSALES_SURVEY_REMINDER_DAYS", 3)
 AFTERSALES_SLA_WARNING_SHARE = env_int("AFTERSALES_SLA_WARNING_PERCENT", 75) / 100
 # How a new request's specialist is chosen among those who may take it: "least_load" or "round_robin".
-AFTERSALES_ASSIGNMENT_CHOOSER = env_str("AFTERSALES_ASSIGNMENT_CHOOSER", "least_load")
-if AFTERSALES_ASSIGNMENT_CHOOSER not in {"least_load", "round_robin"}:
-    raise ConfigurationError(
-        f"AFTERSALES_ASSIGNMENT_CHOOSER={AFTERSALES_ASSIGNMENT_CHOOSER!r}: use least_load or round_robin"
-    )
+AFTERSALES_ASSIGNMENT_CHOOSER = env_choice(
+    "AFTERSALES_ASSIGNMENT_CHOOSER", "least_load", ("least_load", "round_robin")
+)
 # After a breach, the share of the target that passes before each escalation level
 # (level 1 assignee at the breach, level 2 store manager, level 3 executives).
 AFTERSALES_ESCALATION_STEPS = [0.0, 0.5, 1.0]
@@ -206,25 +204,26 @@ AFTERSALES_COMPLAINT_CLOSURE_DAYS = env_int("AFTERSALES_COMPLAINT_CLOSURE_DAYS",
 
 # Email in (`aftersales mail ingest` / `mail poll`, see aftersales/service/mail/).
 # A message larger than this is quarantined with its raw bytes, never parsed.
-AFTERSALES_MAIL_MAX_BYTES = env_int("AFTERSALES_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+AFTERSALES_MAIL_MAX_BYTES = env_int("AFTERSALES_MAIL_MAX_BYTES", 25 * 1024 * 1024, minimum=1)
+# Mail from an address no customer has: "create" registers the customer (in the store whose code is
+# AFTERSALES_MAIL_DEFAULT_STORE, empty: the first store by code); "quarantine" keeps it for an admin.
+AFTERSALES_MAIL_UNKNOWN_SENDER = env_choice(
+    "AFTERSALES_MAIL_UNKNOWN_SENDER", "create", ("create", "quarantine")
+)
+AFTERSALES_MAIL_DEFAULT_STORE = env_str("AFTERSALES_MAIL_DEFAULT_STORE")  # a store code; checked by `check`
+# More than LOOP_LIMIT messages from one sender within LOOP_MINUTES are taken for a mail loop and dropped.
+AFTERSALES_MAIL_LOOP_LIMIT = env_int("AFTERSALES_MAIL_LOOP_LIMIT", 5, minimum=1)
+AFTERSALES_MAIL_LOOP_MINUTES = env_int("AFTERSALES_MAIL_LOOP_MINUTES", 10, minimum=1)
 # `aftersales mail poll` (and the worker's mail-poll job, on when the host is set): an IMAP mailbox.
 AFTERSALES_IMAP_HOST = env_str("AFTERSALES_IMAP_HOST")
-AFTERSALES_IMAP_SECURITY = env_str("AFTERSALES_IMAP_SECURITY", "ssl")
-if AFTERSALES_IMAP_SECURITY not in {"ssl", "starttls", "none"}:
-    raise ConfigurationError(
-        f"AFTERSALES_IMAP_SECURITY={AFTERSALES_IMAP_SECURITY!r}: use ssl, starttls or none"
-    )
+AFTERSALES_IMAP_SECURITY = env_choice("AFTERSALES_IMAP_SECURITY", "ssl", ("ssl", "starttls", "none"))
 AFTERSALES_IMAP_PORT = env_int("AFTERSALES_IMAP_PORT", 993 if AFTERSALES_IMAP_SECURITY == "ssl" else 143)
 AFTERSALES_IMAP_CA_FILE = env_str("AFTERSALES_IMAP_CA_FILE")  # empty: the system's certificate authorities
 AFTERSALES_IMAP_USER = env_str("AFTERSALES_IMAP_USER")
 AFTERSALES_IMAP_PASSWORD = env_str("AFTERSALES_IMAP_PASSWORD")
 AFTERSALES_IMAP_MAILBOX = env_str("AFTERSALES_IMAP_MAILBOX", "INBOX")
 # What becomes of a message once ingested: flagged \Seen, deleted (expunged), or moved to a folder.
-AFTERSALES_IMAP_PROCESSED = env_str("AFTERSALES_IMAP_PROCESSED", "seen")
-if AFTERSALES_IMAP_PROCESSED not in {"seen", "delete", "move"}:
-    raise ConfigurationError(
-        f"AFTERSALES_IMAP_PROCESSED={AFTERSALES_IMAP_PROCESSED!r}: use seen, delete or move"
-    )
+AFTERSALES_IMAP_PROCESSED = env_choice("AFTERSALES_IMAP_PROCESSED", "seen", ("seen", "delete", "move"))
 AFTERSALES_IMAP_PROCESSED_FOLDER = env_str("AFTERSALES_IMAP_PROCESSED_FOLDER", "Processed")
 AFTERSALES_IMAP_BATCH = env_int("AFTERSALES_IMAP_BATCH", 100)
 AFTERSALES_IMAP_INTERVAL = env_int("AFTERSALES_IMAP_INTERVAL", 60)

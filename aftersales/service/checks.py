@@ -34,3 +34,30 @@ def next_year_calendar_announced(app_configs, **kwargs):
             id="aftersales.W001",
         )
     ]
+
+
+@register("aftersales")
+def mail_default_store_exists(app_configs, **kwargs):
+    """AFTERSALES_MAIL_DEFAULT_STORE is a store code, data the settings cannot see: a misspelt one would
+    quarantine every mail from a new sender. A warning, not an error: on a fresh database the stores
+    are not entered yet, and `migrate` must still run."""
+    from django.conf import settings
+    from django.db import DatabaseError
+
+    from aftersales.accounts.models import Store
+
+    code = settings.AFTERSALES_MAIL_DEFAULT_STORE
+    if not code:
+        return []
+    try:
+        if Store.objects.filter(code=code).exists():
+            return []
+    except DatabaseError:
+        return []  # not migrated yet
+    return [
+        Warning(
+            f"AFTERSALES_MAIL_DEFAULT_STORE={code!r} names no store: mail from a new sender would be quarantined.",
+            hint="Set it to the code of an existing store (Admin → Stores), or leave it empty for the first store by code.",
+            id="aftersales.W002",
+        )
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from config.env import ConfigurationError, env_bool, env_int, env_list, env_str
+from config.env import ConfigurationError, env_bool, env_choice, env_int, env_list, env_str
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -43,6 +43,24 @@ def test_env_int_rejects_words(monkeypatch):
     monkeypatch.setenv("WORKERS", "four")
     with pytest.raises(ConfigurationError, match="WORKERS='four' is not an integer"):
         env_int("WORKERS", 1)
+
+
+def test_env_int_rejects_a_value_below_its_minimum(monkeypatch):
+    monkeypatch.setenv("WORKERS", "0")
+    with pytest.raises(ConfigurationError, match=r"WORKERS='0' is too small \(at least 1\)"):
+        env_int("WORKERS", 4, minimum=1)
+    monkeypatch.setenv("WORKERS", "1")
+    assert env_int("WORKERS", 4, minimum=1) == 1
+
+
+def test_env_choice_takes_one_of_its_words_and_names_them_otherwise(monkeypatch):
+    monkeypatch.delenv("MODE", raising=False)
+    assert env_choice("MODE", "seen", ("seen", "delete", "move")) == "seen"
+    monkeypatch.setenv("MODE", "move")
+    assert env_choice("MODE", "seen", ("seen", "delete", "move")) == "move"
+    monkeypatch.setenv("MODE", "archive")
+    with pytest.raises(ConfigurationError, match="MODE='archive': use seen, delete or move"):
+        env_choice("MODE", "seen", ("seen", "delete", "move"))
 
 
 def test_env_list_splits_on_commas_and_drops_blanks(monkeypatch):
@@ -124,3 +142,72 @@ def test_the_deploy_check_finds_no_errors(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+MAIL_SETTINGS = [
+    "AFTERSALES_MAIL_MAX_BYTES",
+    "AFTERSALES_MAIL_UNKNOWN_SENDER",
+    "AFTERSALES_MAIL_DEFAULT_STORE",
+    "AFTERSALES_MAIL_LOOP_LIMIT",
+    "AFTERSALES_MAIL_LOOP_MINUTES",
+]
+
+
+def mail_settings(**env: str) -> subprocess.CompletedProcess:
+    return python(
+        f"import json; from config import settings as s; print(json.dumps({{n: getattr(s, n) for n in {MAIL_SETTINGS}}}))",
+        DEBUG="true",
+        **env,
+    )
+
+
+def test_the_mail_settings_have_defaults_and_come_from_the_environment():
+    defaults = mail_settings()
+    assert defaults.returncode == 0, defaults.stderr
+    assert json.loads(defaults.stdout) == {
+        "AFTERSALES_MAIL_MAX_BYTES": 25 * 1024 * 1024,
+        "AFTERSALES_MAIL_UNKNOWN_SENDER": "create",
+        "AFTERSALES_MAIL_DEFAULT_STORE": "",
+        "AFTERSALES_MAIL_LOOP_LIMIT": 5,
+        "AFTERSALES_MAIL_LOOP_MINUTES": 10,
+    }
+    configured = mail_settings(
+        AFTERSALES_MAIL_MAX_BYTES="1048576",
+        AFTERSALES_MAIL_UNKNOWN_SENDER="quarantine",
+        AFTERSALES_MAIL_DEFAULT_STORE="sh-01",
+        AFTERSALES_MAIL_LOOP_LIMIT="20",
+        AFTERSALES_MAIL_LOOP_MINUTES="60",
+    )
+    assert configured.returncode == 0, configured.stderr
+    assert json.loads(configured.stdout) == {
+        "AFTERSALES_MAIL_MAX_BYTES": 1048576,
+        "AFTERSALES_MAIL_UNKNOWN_SENDER": "quarantine",
+        "AFTERSALES_MAIL_DEFAULT_STORE": "sh-01",
+        "AFTERSALES_MAIL_LOOP_LIMIT": 20,
+        "AFTERSALES_MAIL_LOOP_MINUTES": 60,
+    }
+
+
+@pytest.mark.parametrize(
+    ("variable", "raw", "message"),
+    [
+        (
+            "AFTERSALES_MAIL_UNKNOWN_SENDER",
+            "drop",
+            "AFTERSALES_MAIL_UNKNOWN_SENDER='drop': use create or quarantine",
+        ),
+        ("AFTERSALES_MAIL_MAX_BYTES", "25MB", "AFTERSALES_MAIL_MAX_BYTES='25MB' is not an integer"),
+        ("AFTERSALES_MAIL_MAX_BYTES", "0", "AFTERSALES_MAIL_MAX_BYTES='0' is too small (at least 1)"),
+        ("AFTERSALES_MAIL_LOOP_LIMIT", "-1", "AFTERSALES_MAIL_LOOP_LIMIT='-1' is too small (at least 1)"),
+        ("AFTERSALES_MAIL_LOOP_MINUTES", "ten", "AFTERSALES_MAIL_LOOP_MINUTES='ten' is not an integer"),
+    ],
+)
+def test_a_bad_mail_setting_stops_the_start_naming_the_variable(variable, raw, message):
+    result = mail_settings(**{variable: raw})
+    assert result.returncode != 0
+    assert f"ConfigurationError: {message}" in result.stderr
+
+
+def test_every_mail_setting_is_in_the_readme_configuration_table():
+    table = (ROOT / "README.md").read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    assert [name for name in MAIL_SETTINGS if f"`{name}`" not in table] == []

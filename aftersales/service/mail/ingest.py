@@ -2,13 +2,14 @@
 logged drop (automatic reply, bounce, loop) or a quarantined message with its raw bytes. Nothing is
 ever lost: anything that cannot be processed is kept in quarantine for an administrator.
 
-Settings (read with defaults, so none is required):
+Settings (config/settings.py, each from the environment variable of the same name, README
+"Configuration"):
 
 - `AFTERSALES_MAIL_UNKNOWN_SENDER`: "create" (default) registers a new customer from the sender's
   address and display name; "quarantine" keeps the message for an administrator instead.
 - `AFTERSALES_MAIL_DEFAULT_STORE`: store code for new customers (default: the first store by code).
-- `AFTERSALES_MAIL_MAX_BYTES` (config/settings.py, 25 MiB): a larger message is quarantined with its
-  raw bytes without being parsed.
+- `AFTERSALES_MAIL_MAX_BYTES` (25 MiB): a larger message is quarantined with its raw bytes without
+  being parsed.
 - `AFTERSALES_MAIL_LOOP_LIMIT` / `AFTERSALES_MAIL_LOOP_MINUTES`: more than 5 messages from one
   sender in 10 minutes is taken for a mail loop.
 
@@ -161,8 +162,8 @@ def _drop(mail: parse.ParsedMail, outcome: str, reason: str) -> IngestResult:
 def _process(mail: parse.ParsedMail) -> IngestResult:
     if mail.kind != parse.NORMAL:
         return _drop(mail, DROP_OUTCOMES[mail.kind], mail.reason)
-    limit = getattr(settings, "AFTERSALES_MAIL_LOOP_LIMIT", 5)
-    minutes = getattr(settings, "AFTERSALES_MAIL_LOOP_MINUTES", 10)
+    limit = settings.AFTERSALES_MAIL_LOOP_LIMIT
+    minutes = settings.AFTERSALES_MAIL_LOOP_MINUTES
     recent = InboundMessage.objects.filter(
         from_address=mail.from_address, received_at__gte=clock.now() - timedelta(minutes=minutes)
     ).count()
@@ -271,7 +272,7 @@ def _thread(mail: parse.ParsedMail, ticket: Ticket) -> IngestResult:
 
 
 def _default_store() -> Store:
-    code = getattr(settings, "AFTERSALES_MAIL_DEFAULT_STORE", "") or ""
+    code = settings.AFTERSALES_MAIL_DEFAULT_STORE
     stores = Store.objects.order_by("code")
     store = stores.filter(code=code).first() if code else stores.first()
     if store is None:
@@ -283,7 +284,7 @@ def _customer_for(mail: parse.ParsedMail) -> Customer:
     customer = Customer.objects.filter(email__iexact=mail.from_address).order_by("pk").first()
     if customer is not None:
         return customer
-    if getattr(settings, "AFTERSALES_MAIL_UNKNOWN_SENDER", "create") != "create":
+    if settings.AFTERSALES_MAIL_UNKNOWN_SENDER != "create":
         raise Quarantine(f"unknown sender {mail.from_address}")
     name = mail.from_name or mail.from_address.split("@", 1)[0]
     return customer_create(name=name[:200], home_store=_default_store(), email=mail.from_address)

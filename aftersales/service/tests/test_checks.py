@@ -27,3 +27,18 @@ def test_quiet_before_october_and_when_the_package_knows(db, frozen_clock):
     assert next_year_calendar_announced(None) == []
     frozen_clock(datetime(2025, 11, 30, 9, 0))  # 2026 is announced and in the package
     assert next_year_calendar_announced(None) == []
+
+
+def test_warns_when_the_mail_default_store_names_no_store(cast, settings):
+    from aftersales.service.checks import mail_default_store_exists
+
+    settings.AFTERSALES_MAIL_DEFAULT_STORE = "store-x"
+    warnings = mail_default_store_exists(None)
+    assert [w.id for w in warnings] == ["aftersales.W002"]
+    assert warnings[0].msg == (
+        "AFTERSALES_MAIL_DEFAULT_STORE='store-x' names no store: mail from a new sender would be quarantined."
+    )
+    settings.AFTERSALES_MAIL_DEFAULT_STORE = cast.store_b.code
+    assert mail_default_store_exists(None) == []
+    settings.AFTERSALES_MAIL_DEFAULT_STORE = ""
+    assert mail_default_store_exists(None) == []
