@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Store
@@ -48,6 +49,9 @@ class Customer(TimeStampedModel):
         ordering = ["name"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        # Mail and the web form find the customer by address whatever its case
+        # (CustomerQuerySet.with_email): an index on the expression that lookup compares.
+        indexes = [models.Index(Lower("email"), name="customer_email_lower")]
 
     def __str__(self) -> str:
         return self.name

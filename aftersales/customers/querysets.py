@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class CustomerQuerySet(models.QuerySet):
@@ -18,6 +19,13 @@ class CustomerQuerySet(models.QuerySet):
             tickets.objects.filter(customer=models.OuterRef("pk"), store_id__in=store_ids)
         )
         return self.filter(models.Q(home_store_id__in=store_ids) | served_here)
+
+    def with_email(self, address: str) -> "CustomerQuerySet":
+        """Customers whose email is `address`, whatever the case of either: LOWER(email) = LOWER(address),
+        the expression the index customer_email_lower holds. (`email__iexact` compares UPPER() on
+        PostgreSQL, which that index cannot serve; both sides lowered by the database, not by Python,
+        so the two agree on every letter.)"""
+        return self.alias(email_lower=Lower("email")).filter(email_lower=Lower(models.Value(address)))
 
     def visible_get(self, user, pk: int):
         """The customer `pk` if `user` may see them (the rule of `visible_to`), else None: a plain read

@@ -71,7 +71,7 @@ def _take_slot(keys: list[str]) -> bool:
 def _find_customer(*, email: str, phone: str) -> Customer | None:
     """The existing customer with this email, else with this phone number; their data is never changed."""
     if email:
-        customer = Customer.objects.filter(email__iexact=email).order_by("pk").first()
+        customer = Customer.objects.with_email(email).order_by("pk").first()
         if customer is not None:
             return customer
     return Customer.objects.filter(phone=phone).order_by("pk").first()

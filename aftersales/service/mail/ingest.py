@@ -281,7 +281,7 @@ def _default_store() -> Store:
 
 
 def _customer_for(mail: parse.ParsedMail) -> Customer:
-    customer = Customer.objects.filter(email__iexact=mail.from_address).order_by("pk").first()
+    customer = Customer.objects.with_email(mail.from_address).order_by("pk").first()
     if customer is not None:
         return customer
     if settings.AFTERSALES_MAIL_UNKNOWN_SENDER != "create":
