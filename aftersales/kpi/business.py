@@ -240,7 +240,7 @@ project_savings = Measure("savings", IMPROVEMENTS, Aggregation.SUM, field="savin
 # --- KPIs -----------------------------------------------------------------------------------------------
 
 
-def _penetration(product: str, name_zh: str, name_en: str, reference: str) -> Kpi:
+def _penetration(product: str, name_zh: str, name_en: str, reference: str, **targets) -> Kpi:
     return Kpi(
         code=f"penetration_{product}",
         name_zh=name_zh,
@@ -256,6 +256,7 @@ def _penetration(product: str, name_zh: str, name_en: str, reference: str) -> Kp
             "Deals, not products: a deal counts once. Retail deals only (fleet deals are out); new and used "
             "together (break down by kind to separate them)."
         ),
+        **targets,
     )
 
 
@@ -314,7 +315,10 @@ DEALER_KPIS = (
         sales_revenue,
         variant=_("Front-end vehicle gross; rolled up as a ratio of sums."),
     ),
-    _penetration("finance", "金融渗透率", "Finance penetration", "kpi-definitions §3a"),
+    # Many Chinese 4S stores require finance penetration of at least 80 % (kpi-definitions §3a, [S44]).
+    _penetration(
+        "finance", "金融渗透率", "Finance penetration", "kpi-definitions §3a", target=0.80, warning=0.70
+    ),
     _penetration("insurance", "新保渗透率", "Insurance penetration", "kpi-definitions §3a"),
     _penetration("accessories", "精品渗透率", "Accessories penetration", "kpi-definitions §3a"),
     _penetration("extended_warranty", "延保渗透率", "Extended warranty penetration", "kpi-definitions §3a"),

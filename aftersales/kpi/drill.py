@@ -9,6 +9,11 @@ dataset's rows the person may see in [start, end) of its attribution timestamp (
 the measure's filter and right-censoring at `now` (`engine.measure_condition`), and the breakdown key's
 dimension path (an empty dimension is the key "", as in the engine).
 
+What identifies a row depends on the dataset's scoping: a service request's rows show the request
+number (a link) and its store; an imported fact's rows (`Scoping.STORE`, `Scoping.COMPANY`) show the
+fields of its natural key (`facts.datasets`), its date and its store. Company-wide rows belong to no
+store: a store filter leaves none of them.
+
 A ratio has a numerator and a denominator; a single measure (a mean, a percentile, a count) has the
 records it reads; an expression KPI drills into the KPIs it is computed from.
 """
@@ -21,15 +26,16 @@ from enum import StrEnum
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import Expression, F, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
+from aftersales.facts import datasets as fact_datasets
 from aftersales.kpi.catalogue import CATALOGUE
 from aftersales.kpi.engine import dataset_rows, measure_condition
-from aftersales.kpi.semantic import Aggregation, Kpi, Measure
+from aftersales.kpi.semantic import Aggregation, Dataset, Kpi, Measure, Scoping
 
 
 class Part(StrEnum):
@@ -77,9 +83,21 @@ class Drill:
     key: str | None
     store: str | None
     rows: QuerySet  # the records, in attribution order
-    number_path: str  # ORM path to the request number of each row
-    store_path: str
+    number_path: str  # ORM path to the request number of each row; "" for fact rows
+    store_path: str  # ORM path to the store's code; "" for company-wide rows
     columns: list[Column]  # the fields the measure reads
+    identity: list[Column]  # what names each row: the request and store, or a fact's key, date and store
+
+    @property
+    def links_requests(self) -> bool:
+        """Whether the first column is a request number (the page links it to the request)."""
+        return bool(self.number_path)
+
+    @property
+    def all_columns(self) -> list[Column]:
+        """The identity columns, then the measure's fields not already among them."""
+        shown = {column.path for column in self.identity}
+        return [*self.identity, *(column for column in self.columns if column.path not in shown)]
 
     @property
     def distinct_field(self) -> str | None:
@@ -138,11 +156,20 @@ def kpi_drill(
     if breakdown and key is not None:
         rows = rows.filter(_key_is(dataset.dimensions[breakdown], key))
     if store:
-        rows = rows.filter(**{dataset.dimensions[STORE_DIMENSION]: store})
+        rows = _in_store(rows, dataset, store)
     if own_only:
-        rows = rows.filter(**{dataset.dimensions[OWN_DIMENSION]: user.get_username()})
-    ticket = f"{dataset.ticket_path}__" if dataset.ticket_path else ""
+        # A person's own rows: their requests, their attendance; a store's sales are not anybody's own.
+        own = dataset.dimensions.get(OWN_DIMENSION)
+        rows = rows.filter(**{own: user.get_username()}) if own else rows.none()
     model = apps.get_model(dataset.model)
+    if dataset.scoping == Scoping.REQUEST:
+        ticket = f"{dataset.ticket_path}__" if dataset.ticket_path else ""
+        number_path, store_path = f"{ticket}number", f"{ticket}store__code"
+        identity = [Column(number_path, _("request")), Column(store_path, _("store"))]
+    else:
+        number_path = ""
+        store_path = f"{dataset.store_path}__code" if dataset.scoping == Scoping.STORE else ""
+        identity = _fact_identity(dataset, model, store_path)
     return Drill(
         kpi=kpi,
         part=Part(part),
@@ -153,10 +180,45 @@ def kpi_drill(
         key=key if breakdown else None,
         store=store or None,
         rows=rows.order_by(dataset.time_field, "pk"),
-        number_path=f"{ticket}number",
-        store_path=f"{ticket}store__code",
+        number_path=number_path,
+        store_path=store_path,
         columns=[Column(path, _label(model, path)) for path in _read_fields(measure)],
+        identity=identity,
     )
+
+
+def _in_store(rows: QuerySet, dataset: Dataset, store: str) -> QuerySet:
+    """The rows of the store with code `store`; company-wide rows are of no store."""
+    if dataset.scoping == Scoping.COMPANY:
+        return rows.none()
+    if dataset.scoping == Scoping.STORE:
+        return rows.filter(**{f"{dataset.store_path}__code": store})
+    return rows.filter(**{dataset.dimensions[STORE_DIMENSION]: store})
+
+
+# A reference in a fact's natural key is shown by the code people import it with.
+REFERENCE_CODES = {
+    fact_datasets.STORE: "code",
+    fact_datasets.PERSON: "username",
+    fact_datasets.SESSION: "code",
+}
+
+
+def _fact_identity(dataset: Dataset, model, store_path: str) -> list[Column]:
+    """A fact row's natural key (as imported: store code, username, session code), its date and store."""
+    imported = next((d for d in fact_datasets.REGISTRY if d.model is model), None)
+    paths: list[str] = []
+    for name in imported.key if imported else ():
+        kind = imported.by_field[name].kind
+        paths.append(f"{name}__{REFERENCE_CODES[kind]}" if kind in REFERENCE_CODES else name)
+    paths.append(dataset.time_field)
+    if store_path:
+        paths.append(store_path)
+    columns = []
+    for path in dict.fromkeys(paths):
+        label = _("store") if path == store_path else _label(model, path, relation=True)
+        columns.append(Column(path, label))
+    return columns
 
 
 def _key_is(path: str, key: str) -> Q:
@@ -173,6 +235,9 @@ def _read_fields(measure: Measure) -> list[str]:
     lookups = [measure.dataset.time_field]
     if isinstance(measure.field, str) and measure.field != "pk":
         lookups.append(measure.field)
+    elif isinstance(measure.field, Expression):
+        # price − cost, sick + personal + unexcused days: each field the expression reads
+        lookups.extend(node.name for node in measure.field.flatten() if isinstance(node, F))
     if measure.censor is not None:
         lookups.append(measure.censor.window_from)
     for condition in (measure.filter, measure.censor.known if measure.censor else None):
@@ -210,9 +275,13 @@ def _field_path(model, lookup: str) -> str:
     return ""
 
 
-def _label(model, path: str) -> str:
+def _label(model, path: str, *, relation: bool = False) -> str:
+    """The verbose name of the field at `path`; with `relation`, of the relation the path goes through
+    first (a fact's `person__username` is its "person")."""
     current, field = model, None
     for name in path.split("__"):
         field = current._meta.get_field(name)
+        if relation and field.is_relation:
+            return str(field.verbose_name)
         current = field.related_model if field.is_relation else current
     return str(field.verbose_name)

@@ -34,6 +34,8 @@ def formatted(kpi: Kpi, value: float | None) -> str:
             return f"{value * 100:.1f} %"
         case Unit.COUNT:
             return f"{value:,.0f}"
+        case Unit.CNY:
+            return f"{value:,.0f} CNY"  # sums of millions: yuan with thousands separators
         case Unit.POINTS:
             return f"{value:+.1f}"
         case Unit.SCORE:

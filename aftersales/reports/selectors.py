@@ -9,7 +9,7 @@ drill-down page) are exactly the rows it counts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
 
@@ -661,4 +661,92 @@ def quality_dashboard(*, user, params: Params) -> Dashboard:
         periods=_bounds(values, params),
         tables=tables,
         charts=charts,
+    )
+
+
+# --- the 4S business dashboard ------------------------------------------------------------------------------
+
+# Over imported business facts (`aftersales.facts`), every dataset scoped by store: the rows of the
+# viewer's stores, so one query per dataset gives every store's numbers and their sum.
+PENETRATION_KPIS = (
+    "penetration_finance",
+    "penetration_insurance",
+    "penetration_accessories",
+    "penetration_extended_warranty",
+)
+BUSINESS_KPIS = (
+    "sales_revenue",
+    "gross_margin_rate",
+    "trade_in_rate",
+    "vehicle_days_supply",
+    "absenteeism_rate",
+    *PENETRATION_KPIS,
+)
+BUSINESS_LEAGUE_KPIS = (
+    "sales_revenue",
+    "gross_margin_rate",
+    "penetration_finance",
+    "trade_in_rate",
+    "vehicle_days_supply",
+    "absenteeism_rate",
+)
+
+
+def sees_business(user) -> bool:
+    """Executives and admins (every store) and store managers (their stores) read the business figures."""
+    return sees_company(user) or user.role == Role.STORE_MANAGER
+
+
+def business_dashboard(*, user, store: Store | None, params: Params, trend: str | None = None) -> Dashboard:
+    """Sales, margin, trade-in, days of supply, absenteeism and the penetration of each value-added
+    product, for `store` (None: every store the person may see, added up), against their targets; the
+    trend of one of them; and the league table of the person's stores. One engine query per dataset
+    (by store, with the all-stores row), so the cost does not grow with the stores."""
+    params = replace(params, breakdown="store")  # the league table is by store whatever was asked
+    codes = list(BUSINESS_KPIS)
+    values = kpi_values(
+        codes=codes,
+        start=params.start,
+        end=params.end,
+        grain=params.grain,
+        breakdown="store",
+        user=user,
+    )
+    book = target_book(codes)
+    bounds = _bounds(values, params)
+    code = store.code if store else None
+    # A store's numbers are its key's cells, and their records that store's rows.
+    scope = Scope(store=code, breakdown="store", key=code) if store else Scope()
+    kpis = _kpis(BUSINESS_KPIS)
+    cards = _cards(kpis, values, book, bounds, scope, code)
+    trend_table = _trend_table(kpis, values, book, bounds, params, scope, code)
+    labels = key_labels("store", values.keys)
+    league_kpis = _kpis(BUSINESS_LEAGUE_KPIS)
+    league = _key_table("league", _("Stores"), league_kpis, values, book, bounds, params, Scope(), labels)
+    focus = CATALOGUE.by_code[trend] if trend in BUSINESS_KPIS else kpis[0]
+    charts = [trend_chart(focus, values, book, params, code, code, trend_table.rows[kpis.index(focus)])]
+    by_code = {card.kpi.code: card for card in cards}
+    penetration = [by_code[code] for code in PENETRATION_KPIS]
+    charts.append(
+        {
+            "type": "bars",
+            "id": "penetration-chart",
+            "title": _("Penetration by product"),
+            "unit": "%",
+            "categories": [card.name for card in penetration],
+            "values": [chart_value(card.kpi, card.number.value) for card in penetration],
+            "urls": [card.number.url for card in penetration],
+            "labels": {"value": _("penetration")},
+        }
+    )
+    if focus in league_kpis and len(league.rows) > 1:
+        charts.append(bar_chart("league-chart", league.title, focus, league, league_kpis.index(focus)))
+    return Dashboard(
+        title=_("Business dashboard"),
+        params=params,
+        periods=bounds,
+        cards=cards,
+        tables=[trend_table, league],
+        charts=charts,
+        subject=store.name if store else "",
     )

@@ -9,5 +9,6 @@ urlpatterns = [
     path("store/", views.store, name="store"),
     path("specialist/", views.specialist, name="specialist"),
     path("quality/", views.quality, name="quality"),
+    path("business/", views.business, name="business"),
     path("drill/<str:code>/<str:part>/", views.drill, name="drill"),
 ]

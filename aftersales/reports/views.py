@@ -1,7 +1,9 @@
-"""Dashboards (executive, store, specialist, quality) and the drill-down records page; reads only.
+"""Dashboards (executive, store, specialist, quality, business) and the drill-down records page; reads
+only.
 
 Who sees what: the executive dashboard is for executives and admins; the store and quality dashboards
-for managers and quality engineers, over the stores `visible_to` gives them; everybody on staff sees
+for managers and quality engineers, over the stores `visible_to` gives them; the business dashboard for
+executives, admins and store managers; everybody on staff sees
 their own KPIs, and a specialist or technician drills into their own requests only. Any table exports
 as CSV or XLSX (`?export=csv&table=NAME`).
 """
@@ -29,6 +31,7 @@ from aftersales.reports.selectors import (
     Dashboard,
     kpi_name,
     params_from,
+    sees_business,
     sees_company,
     sees_stores,
     visible_stores,
@@ -75,6 +78,7 @@ def _dashboard_response(request: HttpRequest, dashboard: Dashboard, kind: str, *
         "grains": list(GRAIN_LABELS.items()),
         "sees_company": sees_company(user),
         "sees_stores": sees_stores(user),
+        "sees_business": sees_business(user),
         "chart_locale": "EN" if (translation.get_language() or "").startswith("en") else "ZH",
         "trend": request.GET.get("trend", ""),
         **context,
@@ -180,13 +184,51 @@ def quality(request: HttpRequest) -> HttpResponse:
         return _bad_request(request, exc)
 
 
+@staff_required
+@require_GET
+def business(request: HttpRequest) -> HttpResponse:
+    """The 4S business figures: every store added up or one of them (`store`), and the league of stores.
+    Executives and admins see every store, a store manager theirs; another store is a 404, as on the
+    store dashboard."""
+    user = request.user
+    if not sees_business(user):
+        raise PermissionDenied
+    stores = list(visible_stores(user))
+    code = request.GET.get("store") or ""
+    chosen = next((s for s in stores if s.code == code), None)
+    if code and chosen is None:
+        raise Http404
+    if not code and not user.sees_all_stores and len(stores) == 1:
+        chosen = stores[0]  # a manager of one store: their store, with its own targets
+    try:
+        params = params_from(request.GET, default_breakdown="store")
+        dashboard = selectors.business_dashboard(
+            user=user, store=chosen, params=params, trend=request.GET.get("trend")
+        )
+        return _dashboard_response(
+            request,
+            dashboard,
+            "business",
+            stores=stores,
+            store=chosen,
+            all_stores_option=True,
+            trend_kpis=selectors.BUSINESS_KPIS,
+            hide=tuple(BREAKDOWN_LABELS),
+        )
+    except ApplicationError as exc:
+        return _bad_request(request, exc)
+
+
 # --- drill-down --------------------------------------------------------------------------------------------
 
 
 def _cell(value):
-    """A record's value for the page and the export: times in the organisation's zone."""
+    """A record's value for the page and the export: times in the organisation's zone, yes/no for a flag
+    (a fact's "with finance")."""
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
     return value
 
 
@@ -218,10 +260,10 @@ def drill(request: HttpRequest, code: str, part: str) -> HttpResponse:
         export = _export_format(request)
     except ApplicationError as exc:
         return _bad_request(request, exc)
-    paths = [result.number_path, result.store_path, *(column.path for column in result.columns)]
-    rows = result.rows.values_list(*paths)
+    columns = result.all_columns
+    rows = result.rows.values_list(*(column.path for column in columns))
+    header = [column.label for column in columns]
     if export:
-        header = [_("request"), _("store"), *(column.label for column in result.columns)]
         body = ([_cell(value) for value in row] for row in rows[:EXPORT_LIMIT].iterator())
         return table_response(export, f"{code}-{part}-{start.isoformat()}", header, body)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -238,6 +280,7 @@ def drill(request: HttpRequest, code: str, part: str) -> HttpResponse:
     ]
     context = {
         "drill": result,
+        "header": header,
         "kpi": result.kpi,
         "kpi_name": kpi_name(result.kpi),
         "part_label": PART_LABELS[Part(part)],

@@ -184,6 +184,7 @@ class World:
             WEBHOOK_NAME,
             WEBHOOK_URL,
             CAMPAIGN_NAME,
+            FACTS_DEAL["deal_number"],
         ]
 
     def user(self, who: str) -> User | None:
@@ -957,6 +958,32 @@ LIST_CASES: list[ListCase] = [
         _number,
         query=lambda w: {**MARCH_2026, "breakdown": "store", "key": "store-a", "store": "store-a"},
         args=("response_24h_rate", "denominator"),
+    ),
+    ListCase(
+        "reports:drill",
+        "fact-records",
+        MANAGER_PAIRS,
+        lambda w: [FACTS_DEAL["deal_number"]],
+        query=lambda w: MARCH_2026,
+        args=("sales_revenue", "records"),
+        prepare=import_store_a_deal,
+    ),
+    ListCase(
+        "reports:drill",
+        "fact-store-a-asked",
+        MANAGER_PAIRS,
+        lambda w: [FACTS_DEAL["deal_number"]],
+        query=lambda w: {**MARCH_2026, "breakdown": "store", "key": "store-a", "store": "store-a"},
+        args=("penetration_finance", "denominator"),
+        prepare=import_store_a_deal,
+    ),
+    ListCase(
+        "reports:business",
+        "own-store",
+        MANAGER_PAIRS,
+        lambda w: [w.cast.store_a.name, "189,900 CNY"],
+        query=lambda w: MARCH_2026,
+        prepare=import_store_a_deal,
     ),
     ListCase(
         "reports:store",

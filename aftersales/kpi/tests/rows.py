@@ -5,6 +5,7 @@ Times are naive Asia/Shanghai unless aware."""
 
 import itertools
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from aftersales.customers.models import Customer
@@ -68,3 +69,65 @@ def survey(ticket: Ticket, answered_at: datetime, **scores: int) -> SurveyRespon
         SurveyAnswer(response=response, item=items[kind], number=number) for kind, number in scores.items()
     )
     return response
+
+
+# --- imported business facts (aftersales.facts) ----------------------------------------------------------
+
+
+def fact_batch():
+    from aftersales.facts.models import ImportBatch
+
+    return ImportBatch.objects.create(dataset="test", source=ImportBatch.Source.SEED, status="applied")
+
+
+def deal(batch, number, store, day, *, price, cost, kind="new", channel="retail", **products):
+    """A vehicle deal; `finance=1, trade_in=1` set the products attached (with_finance, ...)."""
+    from aftersales.facts.models import SalesDeal
+
+    return SalesDeal.objects.create(
+        import_batch=batch,
+        deal_number=number,
+        date=day,
+        store=store,
+        vehicle_model="EV S1",
+        vehicle_kind=kind,
+        channel=channel,
+        price=Decimal(price),
+        cost=Decimal(cost),
+        **{f"with_{product}": True for product in products},
+    )
+
+
+def attendance(batch, person, store, month, *, scheduled, **absent):
+    """A person's month: `sick=1, personal=0.5, annual_leave=2` fill absent_sick, ..."""
+    from aftersales.facts.models import Attendance
+
+    return Attendance.objects.create(
+        import_batch=batch,
+        person=person,
+        store=store,
+        month=month,
+        scheduled_days=Decimal(scheduled),
+        **{f"absent_{reason}": Decimal(str(days)) for reason, days in absent.items()},
+    )
+
+
+def stock(batch, store, day, units, value, category="vehicles"):
+    from aftersales.facts.models import InventorySnapshot
+
+    return InventorySnapshot.objects.create(
+        import_batch=batch, store=store, date=day, category=category, units=units, value=Decimal(value)
+    )
+
+
+def cogs(batch, store, month, units, amount, category="vehicles"):
+    from aftersales.facts.models import CostOfGoodsSold
+
+    return CostOfGoodsSold.objects.create(
+        import_batch=batch,
+        store=store,
+        month=month,
+        category=category,
+        units_sold=units,
+        amount=Decimal(amount),
+    )

@@ -1,0 +1,299 @@
+"""The 4S business dashboard over hand-made fact rows: exact numbers against their targets, the league of
+stores, the penetration chart, who sees which store, the drill-down of a fact KPI's numerator and
+denominator through the page, and exports."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from aftersales.accounts.models import Role
+from aftersales.core import testing
+from aftersales.kpi.models import KpiTarget
+from aftersales.kpi.targets import Status
+from aftersales.kpi.tests.rows import attendance, cogs, deal, fact_batch, stock
+
+pytestmark = pytest.mark.django_db
+
+MARCH = {"start": "2026-03-01", "end": "2026-04-01", "grain": "month"}
+FIRST = date(2026, 3, 1)
+
+
+def client_for(user) -> Client:
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def manager_b(cast):
+    return testing.make_user("manager_b", Role.STORE_MANAGER, stores=(cast.store_b,))
+
+
+@pytest.fixture
+def business(cast):
+    """March 2026 (31 days).
+
+    Deals — store A: D1 new retail 200,000 (cost 180,000) with finance, insurance and a trade-in; D2 new
+    retail 150,000 (140,000) with insurance and accessories; D3 used retail 100,000 (90,000) with finance
+    and an extended warranty; D4 a fleet deal 300,000 (290,000) with finance and a trade-in. Store B: D5
+    new retail 250,000 (225,000) with finance and a trade-in. D6 is April's.
+    Attendance — specialist_a 20 days, 1 sick + 1 personal (+ 3 annual leave, not counted); manager_a 20
+    days, none; specialist_b (store B) 20 days, 2 sick.
+    Stock on 31 March — A 60 vehicles, B 30 (and A's parts, not counted); vehicles sold — A 31, B 62."""
+    batch = fact_batch()
+    a, b = cast.store_a, cast.store_b
+    deal(batch, "D1", a, date(2026, 3, 2), price=200000, cost=180000, finance=1, insurance=1, trade_in=1)
+    deal(batch, "D2", a, date(2026, 3, 9), price=150000, cost=140000, insurance=1, accessories=1)
+    deal(
+        batch,
+        "D3",
+        a,
+        date(2026, 3, 9),
+        price=100000,
+        cost=90000,
+        kind="used",
+        finance=1,
+        extended_warranty=1,
+    )
+    deal(batch, "D4", a, date(2026, 3, 20), price=300000, cost=290000, channel="fleet", finance=1, trade_in=1)
+    deal(batch, "D5", b, date(2026, 3, 31), price=250000, cost=225000, finance=1, trade_in=1)
+    deal(batch, "D6", b, date(2026, 4, 1), price=999000, cost=1000, finance=1)
+    attendance(batch, cast.specialist_a, a, FIRST, scheduled=20, sick=1, personal=1, annual_leave=3)
+    attendance(batch, cast.manager_a, a, FIRST, scheduled=20)
+    attendance(batch, cast.specialist_b, b, FIRST, scheduled=20, sick=2)
+    stock(batch, a, date(2026, 3, 31), 60, "9000000")
+    stock(batch, b, date(2026, 3, 31), 30, "4500000")
+    stock(batch, a, date(2026, 3, 31), 1000, "200000", category="parts")
+    cogs(batch, a, FIRST, 31, "4650000")
+    cogs(batch, b, FIRST, 62, "9300000")
+    return batch
+
+
+def cards(response) -> dict[str, tuple[str, str]]:
+    return {c.kpi.code: (c.number.text, c.number.detail) for c in response.context["dashboard"].cards}
+
+
+def card(response, code):
+    return next(c for c in response.context["dashboard"].cards if c.kpi.code == code)
+
+
+def test_the_executive_sees_every_store_added_up_against_target(executive, business):
+    response = client_for(executive).get(reverse("reports:business"), MARCH)
+    assert response.status_code == 200
+    # revenue 200 + 150 + 100 + 300 + 250 thousand; gross 20 + 10 + 10 + 10 + 25 = 75 thousand;
+    # new retail deals D1 D2 D5, with a trade-in D1 D5; days of supply (60 + 30) / (93 / 31) = 30;
+    # unplanned absence 1 + 1 + 2 of 60 days; retail deals D1 D2 D3 D5: finance D1 D3 D5, insurance D1
+    # D2, accessories D2, extended warranty D3
+    assert cards(response) == {
+        "sales_revenue": ("1,000,000 CNY", "n = 5"),
+        "gross_margin_rate": ("7.5 %", "75,000 / 1,000,000"),
+        "trade_in_rate": ("66.7 %", "2 / 3"),
+        "vehicle_days_supply": ("30.0 d", "n = 1"),
+        "absenteeism_rate": ("6.7 %", "4 / 60"),
+        "penetration_finance": ("75.0 %", "3 / 4"),
+        "penetration_insurance": ("50.0 %", "2 / 4"),
+        "penetration_accessories": ("25.0 %", "1 / 4"),
+        "penetration_extended_warranty": ("25.0 %", "1 / 4"),
+    }
+    # finance penetration against the catalogue's 80 % (warning 70 %): amber
+    finance = card(response, "penetration_finance")
+    assert (finance.target, finance.number.status) == ("≥ 80.0 %", Status.AMBER)
+    assert finance.number.url == (
+        reverse("reports:drill", args=["penetration_finance", "numerator"])
+        + "?start=2026-03-01&end=2026-04-01"
+    )
+    assert finance.number.denominator_url == (
+        reverse("reports:drill", args=["penetration_finance", "denominator"])
+        + "?start=2026-03-01&end=2026-04-01"
+    )
+    # the league of stores, each number linking to that store's rows
+    league = response.context["dashboard"].table("league")
+    assert league.header == [
+        "store",
+        "Sales revenue",
+        "Gross margin rate",
+        "Finance penetration",
+        "Used-car trade-in rate",
+        "Vehicle days of supply",
+        "Employee absenteeism rate",
+    ]
+    assert [[row.label, *(n.text for n in row.numbers)] for row in league.rows] == [
+        ["A 店 · 浦东", "750,000 CNY", "6.7 %", "66.7 %", "50.0 %", "60.0 d", "5.0 %"],
+        ["B 店 · 闵行", "250,000 CNY", "10.0 %", "100.0 %", "100.0 %", "15.0 d", "10.0 %"],
+    ]
+    assert "breakdown=store&key=store-b" in league.rows[1].numbers[2].url
+    assert [row.numbers[2].status for row in league.rows] == [Status.RED, Status.GREEN]
+
+
+def test_the_penetration_chart_and_the_trend(executive, business):
+    response = client_for(executive).get(reverse("reports:business"), {**MARCH, "trend": "gross_margin_rate"})
+    trend, penetration, league = response.context["dashboard"].charts
+    assert (trend["id"], trend["values"]) == ("trend-gross_margin_rate", [7.5])
+    assert penetration["categories"] == [
+        "Finance penetration",
+        "Insurance penetration",
+        "Accessories penetration",
+        "Extended warranty penetration",
+    ]
+    assert penetration["values"] == [75.0, 50.0, 25.0, 25.0]
+    assert penetration["urls"][1].startswith(
+        reverse("reports:drill", args=["penetration_insurance", "numerator"])
+    )
+    assert (league["id"], league["values"]) == ("league-chart", [6.6667, 10.0])
+    page = response.content.decode()
+    assert 'id="penetration-chart"' in page and 'href="/reports/business/"' in page
+
+
+def test_one_store_is_that_stores_numbers_with_its_own_target(executive, business, store_a):
+    KpiTarget.objects.create(
+        kpi_code="penetration_finance", store=store_a, valid_from=date(2026, 1, 1), target=0.6, warning=0.5
+    )
+    response = client_for(executive).get(reverse("reports:business"), {**MARCH, "store": "store-a"})
+    assert cards(response)["sales_revenue"] == ("750,000 CNY", "n = 4")
+    finance = card(response, "penetration_finance")
+    assert (finance.number.text, finance.target, finance.number.status) == (
+        "66.7 %",
+        "≥ 60.0 %",
+        Status.GREEN,
+    )
+    assert finance.number.url.endswith("&store=store-a&breakdown=store&key=store-a")
+    assert response.context["dashboard"].subject == "A 店 · 浦东"
+
+
+def test_a_store_manager_sees_their_store_and_not_another(manager_a, manager_b, business):
+    mine = client_for(manager_a).get(reverse("reports:business"), MARCH)
+    assert mine.status_code == 200
+    assert cards(mine)["sales_revenue"] == ("750,000 CNY", "n = 4")
+    assert [row.label for row in mine.context["dashboard"].table("league").rows] == ["A 店 · 浦东"]
+    assert "250,000" not in mine.content.decode()
+    theirs = client_for(manager_b).get(reverse("reports:business"), MARCH)
+    assert cards(theirs)["sales_revenue"] == ("250,000 CNY", "n = 1")
+    assert "750,000" not in theirs.content.decode()
+    # store A's dashboard for store B's manager: 404, as on the store dashboard
+    assert (
+        client_for(manager_b).get(reverse("reports:business"), {**MARCH, "store": "store-a"}).status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize("who", ["specialist_a", "technician_a"])
+def test_the_business_dashboard_is_not_for_specialists(cast, who, business):
+    assert client_for(getattr(cast, who)).get(reverse("reports:business"), MARCH).status_code == 403
+
+
+def test_admins_see_it_and_the_tab_is_shown_to_those_who_may(admin, specialist_a, business):
+    response = client_for(admin).get(reverse("reports:business"), MARCH)
+    assert response.status_code == 200
+    assert 'href="/reports/business/" aria-current="page"' in response.content.decode()
+    own = client_for(specialist_a).get(reverse("reports:specialist"), MARCH).content.decode()
+    assert "/reports/business/" not in own
+
+
+# --- drill-down of fact KPIs through the page ---------------------------------------------------------------
+
+
+def drill(user, code, part, **query):
+    return client_for(user).get(
+        reverse("reports:drill", args=[code, part]), {"start": "2026-03-01", "end": "2026-04-01", **query}
+    )
+
+
+def first_column(response) -> list:
+    return [row[0] for row in response.context["page"].object_list]
+
+
+def test_a_fact_kpis_numbers_open_exactly_their_rows(executive, business):
+    dashboard = client_for(executive).get(reverse("reports:business"), MARCH).context["dashboard"]
+    trade_in = next(c for c in dashboard.cards if c.kpi.code == "trade_in_rate").number
+    client = client_for(executive)
+    numerator = client.get(trade_in.url)
+    denominator = client.get(trade_in.denominator_url)
+    assert first_column(numerator) == ["D1", "D5"]
+    assert first_column(denominator) == ["D1", "D2", "D5"]
+    assert numerator.context["header"] == [
+        "deal number",
+        "delivery date",
+        "store",
+        "channel",
+        "new or used",
+        "trade-in",
+    ]
+    assert numerator.context["page"].object_list[0] == [
+        "D1",
+        date(2026, 3, 2),
+        "store-a",
+        "retail",
+        "new",
+        "yes",
+    ]
+    page = numerator.content.decode()
+    assert '<th scope="col">deal number</th>' in page and "/service/" not in page.split("<tbody>")[1]
+    # a store's row in the league opens that store's rows
+    league = dashboard.table("league")
+    absence = client.get(league.rows[1].numbers[5].url)
+    assert first_column(absence) == ["specialist_b"]
+    scheduled = client.get(league.rows[0].numbers[5].url.replace("/numerator/", "/denominator/"))
+    assert sorted(first_column(scheduled)) == ["manager_a", "specialist_a"]
+
+
+def test_a_manager_drills_into_their_stores_rows_only(manager_b, business):
+    assert first_column(drill(manager_b, "sales_revenue", "records")) == ["D5"]
+    assert first_column(drill(manager_b, "sales_revenue", "records", store="store-a")) == []
+    response = drill(manager_b, "sales_revenue", "records", breakdown="store", key="store-a")
+    assert first_column(response) == [] and "D1" not in response.content.decode()
+
+
+def test_a_specialist_drills_into_no_store_sales(specialist_a, business):
+    # their own records: the requests and attendance that are theirs; sales deals are nobody's own
+    assert first_column(drill(specialist_a, "penetration_finance", "numerator")) == []
+    assert first_column(drill(specialist_a, "absenteeism_rate", "denominator")) == ["specialist_a"]
+
+
+def test_the_fact_drill_exports_escape_formulas(cast, executive, business):
+    deal(business, "=HYPERLINK(1)", cast.store_a, date(2026, 3, 15), price=1000, cost=900, finance=1)
+    response = drill(executive, "penetration_finance", "numerator", export="csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8")[1:])))
+    assert rows[0] == ["deal number", "delivery date", "store", "channel", "financed"]
+    assert [row[0] for row in rows[1:]] == ["D1", "D3", "'=HYPERLINK(1)", "D5"]
+    assert rows[1] == ["D1", "2026-03-02", "store-a", "retail", "yes"]
+    book = load_workbook(
+        io.BytesIO(drill(executive, "penetration_finance", "numerator", export="xlsx").content)
+    )
+    cells = [row[0] for row in book.active.iter_rows(min_row=2, values_only=True)]
+    assert cells == ["D1", "D3", "'=HYPERLINK(1)", "D5"]
+
+
+def test_the_league_exports(executive, business):
+    response = client_for(executive).get(
+        reverse("reports:business"), {**MARCH, "export": "csv", "table": "league"}
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="business-league.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8")[1:])))
+    assert rows[1] == ["A 店 · 浦东", "750,000 CNY", "6.7 %", "66.7 %", "50.0 %", "60.0 d", "5.0 %"]
+
+
+def test_the_cost_does_not_grow_with_the_stores(cast, executive, business):
+    client = client_for(executive)
+    url = reverse("reports:business")
+    client.get(url, MARCH)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, MARCH).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for n in range(4):
+        store = testing.make_store(cast.org, f"extra-{n}", f"Extra {n}")
+        deal(business, f"X{n}", store, date(2026, 3, 10), price=1000, cost=900)
+    # session, user, stores, one query per dataset (deals, attendance, stock, cost of sales), targets,
+    # store names
+    assert queries() == few == 9
+    assert len(client.get(url, MARCH).context["dashboard"].table("league").rows) == 6
