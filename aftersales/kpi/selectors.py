@@ -35,7 +35,8 @@ def formatted(kpi: Kpi, value: float | None) -> str:
         case Unit.COUNT:
             return f"{value:,.0f}"
         case Unit.CNY:
-            return f"{value:,.0f} CNY"  # sums of millions: yuan with thousands separators
+            # sums of millions: whole yuan with thousands separators, short enough for a dashboard card
+            return f"{'-' if value < 0 else ''}¥{abs(value):,.0f}"
         case Unit.POINTS:
             return f"{value:+.1f}"
         case Unit.SCORE:

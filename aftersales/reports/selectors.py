@@ -216,13 +216,24 @@ class Number:
         return str(STATUS_LABELS[self.status])
 
 
+def _expression_links(kpi: Kpi, start: date, end: date, scope: Scope) -> tuple[str, str]:
+    """An expression over two KPIs (days of supply: stock / sales rate; turnover: COGS / stock) reads as
+    the first over the second: its number opens the records of the first, its denominator those of the
+    second (the drill-down page has a tab for every measure either reads)."""
+    first, second = (next(iter(parts_of(CATALOGUE.by_code[code]))) for code in kpi.inputs[:2])
+    return drill_url(kpi, first, start, end, scope), drill_url(kpi, second, start, end, scope)
+
+
 def number(kpi: Kpi, cell, target: Target | None, start: date, end: date, scope: Scope) -> Number:
     value = cell.value if cell is not None else None
     parts = parts_of(kpi)
     first = Part.NUMERATOR if Part.NUMERATOR in parts else Part.RECORDS
+    url = drill_url(kpi, first, start, end, scope)
     denominator_url = drill_url(kpi, Part.DENOMINATOR, start, end, scope) if Part.DENOMINATOR in parts else ""
     detail = ""
-    if cell is not None and kpi.kind == "ratio":
+    if kpi.kind == "expression" and len(kpi.inputs) == 2:
+        url, denominator_url = _expression_links(kpi, start, end, scope)
+    elif cell is not None and kpi.kind == "ratio":
         detail = f"{cell.numerator:,.0f} / {cell.denominator:,.0f}"
     elif cell is not None:
         detail = f"n = {cell.n:,}"
@@ -231,7 +242,7 @@ def number(kpi: Kpi, cell, target: Target | None, start: date, end: date, scope:
         value=value,
         text=formatted(kpi, value),
         status=status_of(kpi, value, target),
-        url=drill_url(kpi, first, start, end, scope),
+        url=url,
         denominator_url=denominator_url,
         detail=detail,
     )

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 DOCS = ROOT / "docs" / "screenshots"
 # Screenshots the README shows: written to docs/ only on request, so a CI run leaves the tree clean.
-DOC_SHOTS = {"workspace", "request-detail", "dashboard-executive"}
+DOC_SHOTS = {"workspace", "request-detail", "dashboard-executive", "dashboard-business"}
 
 
 # --- fixtures and helpers --------------------------------------------------------------------------

@@ -981,7 +981,7 @@ LIST_CASES: list[ListCase] = [
         "reports:business",
         "own-store",
         MANAGER_PAIRS,
-        lambda w: [w.cast.store_a.name, "189,900 CNY"],
+        lambda w: [w.cast.store_a.name, "¥189,900"],
         query=lambda w: MARCH_2026,
         prepare=import_store_a_deal,
     ),

@@ -1,8 +1,8 @@
-"""The executive dashboard in Debian's Chromium: ECharts draws the charts, a number opens the records
-behind it, and the page fits a phone.
+"""The executive and business dashboards in Debian's Chromium: ECharts draws the charts, a number opens
+the records behind it (requests, or imported sales deals), and the page fits a phone.
 
     DJANGO_ALLOW_ASYNC_UNSAFE=true pytest -m browser aftersales/reports/tests/test_browser.py
-    UPDATE_SCREENSHOTS=1 ...      # also refresh docs/screenshots/dashboard-executive.png (README)
+    UPDATE_SCREENSHOTS=1 ...      # also refresh docs/screenshots/dashboard-{executive,business}.png (README)
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from aftersales.core.tests.test_browser_lifecycle import (  # noqa: F401  (fixtu
     log_in,
     shoot,
 )
-from aftersales.kpi.tests.rows import at, request
+from aftersales.kpi.tests.rows import at, attendance, cogs, deal, fact_batch, request, stock
 
 pytestmark = pytest.mark.browser
 
@@ -100,3 +100,66 @@ def test_executive_dashboard_draws_charts_and_a_number_opens_its_records(page: P
     phone.goto("/reports/executive/")
     expect(phone.locator("#trend-csat_t2b canvas")).not_to_have_count(0)
     assert_no_horizontal_scroll(phone)
+
+
+@pytest.fixture
+def sales_history(transactional_db) -> testing.Cast:
+    """Six months of imported business data. Every month store A delivers 10 new retail vehicles, 8 of
+    them financed, and store B 5, all financed; each store counts its stock at the month's start and
+    sells as many vehicles as it delivers; store A's specialist misses 1 of 20 days."""
+    cast = testing.make_cast()
+    batch = fact_batch()
+    for first in month_starts(6):
+        for store, count, financed in ((cast.store_a, 10, 8), (cast.store_b, 5, 5)):
+            for n in range(count):
+                products = {"finance": 1} if n < financed else {}
+                if n % 2:
+                    products["insurance"] = 1
+                if n % 3 == 0:
+                    products["accessories"] = 1
+                if n % 4 == 0:
+                    products["extended_warranty"] = 1
+                if n < 4:
+                    products["trade_in"] = 1
+                deal(
+                    batch,
+                    f"{store.code}-{first:%Y%m}-{n:02d}",
+                    store,
+                    first,
+                    price=200000,
+                    cost=184000,
+                    **products,
+                )
+            stock(batch, store, first, 3 * count, str(3 * count * 150000))
+            cogs(batch, store, first, count, str(count * 184000))
+        attendance(batch, cast.specialist_a, cast.store_a, first, scheduled=20, sick=1)
+    return cast
+
+
+def test_business_dashboard_draws_penetration_and_a_number_opens_its_deals(page: Page, sales_history):
+    log_in(page, "executive", lands_on="/workspace/")
+    page.goto("/reports/executive/")
+    page.get_by_role("link", name="经营业务").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("经营业务看板")
+    page.get_by_label("图表").select_option("penetration_finance")
+    page.get_by_role("button", name="显示").click()
+    # the trend, penetration by product and the league of stores, each drawn in a canvas
+    expect(page.locator("#trend-penetration_finance canvas")).not_to_have_count(0)
+    expect(page.locator("#penetration-chart canvas")).not_to_have_count(0)
+    expect(page.locator("#league-chart canvas")).not_to_have_count(0)
+    card = page.locator(".kpi-card").filter(has_text="金融渗透率")
+    expect(card.locator("a.kpi-number")).to_have_text("86.7 %")  # (8 + 5) / 15, above the 80 % target
+    expect(card).to_have_class(re.compile("card-green"))
+    league = page.locator("#table-league")
+    expect(league).to_contain_text("¥2,000,000")  # store A: 10 × 200,000
+    expect(league).to_contain_text("80.0 %")
+    shoot(page, "dashboard-business")
+
+    # the number opens the 13 financed retail deals of this month, named by their deal numbers
+    card.locator("a.kpi-number").click()
+    expect(page).to_have_url(re.compile(r"/reports/drill/penetration_finance/numerator/\?start="))
+    expect(page.locator("table tbody tr")).to_have_count(13)
+    expect(page.locator("table thead")).to_contain_text("成交单号")
+    # and from there the denominator: the 15 retail deals
+    page.get_by_role("link", name="分母").click()
+    expect(page.locator("table tbody tr")).to_have_count(15)

@@ -92,10 +92,10 @@ def test_the_executive_sees_every_store_added_up_against_target(executive, busin
     # unplanned absence 1 + 1 + 2 of 60 days; retail deals D1 D2 D3 D5: finance D1 D3 D5, insurance D1
     # D2, accessories D2, extended warranty D3
     assert cards(response) == {
-        "sales_revenue": ("1,000,000 CNY", "n = 5"),
+        "sales_revenue": ("¥1,000,000", "n = 5"),
         "gross_margin_rate": ("7.5 %", "75,000 / 1,000,000"),
         "trade_in_rate": ("66.7 %", "2 / 3"),
-        "vehicle_days_supply": ("30.0 d", "n = 1"),
+        "vehicle_days_supply": ("30.0 d", ""),
         "absenteeism_rate": ("6.7 %", "4 / 60"),
         "penetration_finance": ("75.0 %", "3 / 4"),
         "penetration_insurance": ("50.0 %", "2 / 4"),
@@ -113,6 +113,12 @@ def test_the_executive_sees_every_store_added_up_against_target(executive, busin
         reverse("reports:drill", args=["penetration_finance", "denominator"])
         + "?start=2026-03-01&end=2026-04-01"
     )
+    # days of supply, the stock over the rate of sales: the stock snapshots, then the vehicles sold
+    supply = card(response, "vehicle_days_supply").number
+    assert supply.url.startswith(reverse("reports:drill", args=["vehicle_days_supply", "numerator"]))
+    assert supply.denominator_url.startswith(
+        reverse("reports:drill", args=["vehicle_days_supply", "records"])
+    )
     # the league of stores, each number linking to that store's rows
     league = response.context["dashboard"].table("league")
     assert league.header == [
@@ -125,8 +131,8 @@ def test_the_executive_sees_every_store_added_up_against_target(executive, busin
         "Employee absenteeism rate",
     ]
     assert [[row.label, *(n.text for n in row.numbers)] for row in league.rows] == [
-        ["A 店 · 浦东", "750,000 CNY", "6.7 %", "66.7 %", "50.0 %", "60.0 d", "5.0 %"],
-        ["B 店 · 闵行", "250,000 CNY", "10.0 %", "100.0 %", "100.0 %", "15.0 d", "10.0 %"],
+        ["A 店 · 浦东", "¥750,000", "6.7 %", "66.7 %", "50.0 %", "60.0 d", "5.0 %"],
+        ["B 店 · 闵行", "¥250,000", "10.0 %", "100.0 %", "100.0 %", "15.0 d", "10.0 %"],
     ]
     assert "breakdown=store&key=store-b" in league.rows[1].numbers[2].url
     assert [row.numbers[2].status for row in league.rows] == [Status.RED, Status.GREEN]
@@ -156,7 +162,7 @@ def test_one_store_is_that_stores_numbers_with_its_own_target(executive, busines
         kpi_code="penetration_finance", store=store_a, valid_from=date(2026, 1, 1), target=0.6, warning=0.5
     )
     response = client_for(executive).get(reverse("reports:business"), {**MARCH, "store": "store-a"})
-    assert cards(response)["sales_revenue"] == ("750,000 CNY", "n = 4")
+    assert cards(response)["sales_revenue"] == ("¥750,000", "n = 4")
     finance = card(response, "penetration_finance")
     assert (finance.number.text, finance.target, finance.number.status) == (
         "66.7 %",
@@ -170,11 +176,11 @@ def test_one_store_is_that_stores_numbers_with_its_own_target(executive, busines
 def test_a_store_manager_sees_their_store_and_not_another(manager_a, manager_b, business):
     mine = client_for(manager_a).get(reverse("reports:business"), MARCH)
     assert mine.status_code == 200
-    assert cards(mine)["sales_revenue"] == ("750,000 CNY", "n = 4")
+    assert cards(mine)["sales_revenue"] == ("¥750,000", "n = 4")
     assert [row.label for row in mine.context["dashboard"].table("league").rows] == ["A 店 · 浦东"]
     assert "250,000" not in mine.content.decode()
     theirs = client_for(manager_b).get(reverse("reports:business"), MARCH)
-    assert cards(theirs)["sales_revenue"] == ("250,000 CNY", "n = 1")
+    assert cards(theirs)["sales_revenue"] == ("¥250,000", "n = 1")
     assert "750,000" not in theirs.content.decode()
     # store A's dashboard for store B's manager: 404, as on the store dashboard
     assert (
@@ -235,6 +241,16 @@ def test_a_fact_kpis_numbers_open_exactly_their_rows(executive, business):
     ]
     page = numerator.content.decode()
     assert '<th scope="col">deal number</th>' in page and "/service/" not in page.split("<tbody>")[1]
+    # days of supply: the vehicle stock snapshots (not the parts), then the vehicles sold
+    supply = next(c for c in dashboard.cards if c.kpi.code == "vehicle_days_supply").number
+    snapshots = client.get(supply.url).context["page"].object_list
+    assert [row[:3] for row in snapshots] == [
+        ["store-a", "vehicles", date(2026, 3, 31)],
+        ["store-b", "vehicles", date(2026, 3, 31)],
+    ]
+    sold = client.get(supply.denominator_url)
+    assert sold.context["header"] == ["store", "category", "month", "units sold"]
+    assert [row[3] for row in sold.context["page"].object_list] == [31, 62]
     # a store's row in the league opens that store's rows
     league = dashboard.table("league")
     absence = client.get(league.rows[1].numbers[5].url)
@@ -276,7 +292,7 @@ def test_the_league_exports(executive, business):
     )
     assert response["Content-Disposition"] == 'attachment; filename="business-league.csv"'
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8")[1:])))
-    assert rows[1] == ["A 店 · 浦东", "750,000 CNY", "6.7 %", "66.7 %", "50.0 %", "60.0 d", "5.0 %"]
+    assert rows[1] == ["A 店 · 浦东", "¥750,000", "6.7 %", "66.7 %", "50.0 %", "60.0 d", "5.0 %"]
 
 
 def test_the_cost_does_not_grow_with_the_stores(cast, executive, business):
