@@ -84,12 +84,30 @@ def test_the_values_page_judges_each_store_by_the_target_the_admins_set_for_it(m
     assert judged == {None: ("50.0 %", "red", "100.0 %"), "store-a": ("50.0 %", "green", "50.0 %")}
 
 
-def test_the_values_page_answers_bad_parameters_with_400(specialist_a):
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        (
+            {"start": "2026-05-01"},
+            "end",
+            "The period must end after it starts (start 2026-05-01, end 2026-04-01).",
+        ),
+        ({"codes": "csat_t2b,nope"}, "codes", "Unknown KPI code(s): nope."),
+        (
+            {"codes": "sales_revenue", "breakdown": "specialist"},
+            "breakdown",
+            "These KPIs cannot be broken down by 'specialist'; choose one of channel, kind, region, store.",
+        ),
+    ],
+)
+def test_the_values_page_answers_bad_parameters_with_400_saying_what(specialist_a, params, field, message):
     client = signed_in(specialist_a)
     with translation.override("en"):
-        response = client.get("/kpi/", {**MARCH, "start": "2026-05-01"}, HTTP_ACCEPT_LANGUAGE="en")
+        response = client.get("/kpi/", {**MARCH, "codes": "csat_t2b", **params}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert response.context["error"].field == "end"
+    assert response.context["error"].field == field
+    assert response.context["error"].message == message
+    assert f'data-field="{field}">' in response.content.decode()
 
 
 def test_kpi_pages_are_for_staff(customer_a):
