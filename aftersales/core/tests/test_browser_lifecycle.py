@@ -257,6 +257,14 @@ def test_request_lifecycle_from_phone_call_to_customer_portal(page: Page, new_co
     expect(phone.locator("ol.conversation")).to_contain_text(reply)
     assert_no_horizontal_scroll(phone)
     shoot(phone, "portal-request-phone")
+    # and the customer's other pages: the list of their requests and a new request against a product
+    phone.goto("/portal/")
+    expect(phone.locator("a.card").filter(has_text=number)).to_contain_text(subject)
+    assert_no_horizontal_scroll(phone)
+    phone.goto("/portal/requests/new/")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("新建服务请求")
+    assert_no_horizontal_scroll(phone)
+    shoot(phone, "portal-new-phone")
 
 
 # --- 3: the public contact form on a phone ----------------------------------------------------------
