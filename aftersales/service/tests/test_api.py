@@ -137,6 +137,16 @@ def test_create_with_asset_of_another_customer_is_400_field_asset(specialist_a, 
     }
 
 
+def test_create_with_an_unknown_asset_is_400_field_asset_and_writes_nothing(specialist_a, customer_a, now):
+    response = post(
+        api_client(specialist_a), "/requests", {"customer": customer_a.pk, "asset": 999999, "subject": "异响"}
+    )
+    assert response.status_code == 400
+    assert response.json()["extra"] == {"field": "asset"}
+    assert response.json()["message"] == "There is no asset 999999 (asset)."
+    assert not Ticket.objects.exists()
+
+
 def test_create_with_empty_subject_is_400_field_subject(specialist_a, customer_a, now):
     # given
     client = api_client(specialist_a)
