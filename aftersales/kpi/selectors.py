@@ -9,6 +9,7 @@ from datetime import date
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
@@ -19,6 +20,20 @@ from aftersales.kpi.targets import status_of, target_book
 from aftersales.service.models import Ticket
 
 DEFAULT_MONTHS = 6  # the values page opens on the last six months, the current one included
+# A breakdown as people read it, for the pickers of the values page and the dashboards.
+BREAKDOWN_LABELS = {
+    "store": gettext_lazy("store"),
+    "region": gettext_lazy("region"),
+    "department": gettext_lazy("department"),
+    "specialist": gettext_lazy("specialist"),
+    "fault_category": gettext_lazy("fault category"),
+    "product_model": gettext_lazy("product model"),
+    "product_category": gettext_lazy("product category"),
+    "channel": gettext_lazy("channel"),
+    "kind": gettext_lazy("kind"),
+    "priority": gettext_lazy("priority"),
+    "customer_tier": gettext_lazy("customer tier"),
+}
 
 
 def kpi_name(kpi: Kpi) -> str:

@@ -1,11 +1,14 @@
 """Staff pages: the KPI catalogue and the values table with a period, grain and breakdown picker."""
 
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from aftersales.core.errors import ApplicationError
+from aftersales.core.spreadsheets import FORMATS, table_response
 from aftersales.kpi.catalogue import CATALOGUE, REQUEST_DIMENSIONS
 from aftersales.kpi.selectors import (
+    BREAKDOWN_LABELS,
     formatted,
     kpi_name,
     kpi_table,
@@ -27,23 +30,61 @@ def catalogue(request):
     return render(request, "kpi/catalogue.html", {"families": families})
 
 
+def export_format(params) -> str | None:
+    export = params.get("export")
+    if export is None:
+        return None
+    if export not in FORMATS:
+        raise ApplicationError(
+            _("Unknown export format '%(format)s': use csv or xlsx.") % {"format": export[:20]},
+            field="export",
+        )
+    return export
+
+
 @staff_required
 @require_GET
 def values(request):
     context = {
         "catalogue": [(kpi.code, kpi_name(kpi)) for kpi in CATALOGUE],
         "grains": list(Grain),
-        "dimensions": list(REQUEST_DIMENSIONS),
+        "dimensions": [(name, BREAKDOWN_LABELS[name]) for name in REQUEST_DIMENSIONS],
     }
     status = 200
     try:
         query = values_query_from(request.GET, codes=request.GET.getlist("codes"))
         context["query"] = query
+        export = export_format(request.GET)
         table = kpi_table(query=query, user=request.user)
     except ApplicationError as exc:
         context["error"] = exc
         status = 400
     else:
-        context["periods"] = [period_label(period, table.grain) for period in table.periods]
-        context["rows"] = table_rows(table)
+        periods = [period_label(period, table.grain) for period in table.periods]
+        rows = table_rows(table)
+        if export:
+            return table_response(
+                export, f"kpi-values-{query.start.isoformat()}", *export_table(periods, rows)
+            )
+        context["periods"] = periods
+        context["rows"] = rows
+        export_query = request.GET.copy()
+        export_query.pop("export", None)
+        context["export_query"] = export_query.urlencode()
     return render(request, "kpi/values.html", context, status=status)
+
+
+def export_table(periods: list[str], rows) -> tuple[list[str], list[list[str]]]:
+    """The values table as on the page: a row per KPI and per breakdown key (the KPI's own row has no
+    key), the values as shown (units, "—" for no value), the target last."""
+    header = [_("KPI"), _("Breakdown"), *periods, _("Target")]
+    body = [
+        [
+            row.name,
+            "" if row.key is None else row.key or _("(none)"),
+            *(cell.text for cell in row.cells),
+            row.target,
+        ]
+        for row in rows
+    ]
+    return header, body

@@ -26,7 +26,7 @@ from aftersales.kpi.catalogue import CATALOGUE
 from aftersales.kpi.control import p_chart
 from aftersales.kpi.drill import Part, parts_of
 from aftersales.kpi.engine import KpiValues, kpi_values, organisation_zone
-from aftersales.kpi.selectors import formatted, kpi_name, period_label
+from aftersales.kpi.selectors import BREAKDOWN_LABELS, formatted, kpi_name, period_label
 from aftersales.kpi.semantic import Grain, Kpi, Unit
 from aftersales.kpi.targets import Status, Target, TargetBook, status_of, target_book
 from aftersales.service.models import Ticket
@@ -59,19 +59,6 @@ SPECIALIST_KPIS = (
 PARETO_KPIS = ("complaints_received", "repair_requests")
 REPEAT_KPI = "repeat_repair_30d"
 
-BREAKDOWN_LABELS = {
-    "store": gettext_lazy("store"),
-    "region": gettext_lazy("region"),
-    "department": gettext_lazy("department"),
-    "specialist": gettext_lazy("specialist"),
-    "fault_category": gettext_lazy("fault category"),
-    "product_model": gettext_lazy("product model"),
-    "product_category": gettext_lazy("product category"),
-    "channel": gettext_lazy("channel"),
-    "kind": gettext_lazy("kind"),
-    "priority": gettext_lazy("priority"),
-    "customer_tier": gettext_lazy("customer tier"),
-}
 GRAIN_LABELS = {
     Grain.DAY: gettext_lazy("day"),
     Grain.WEEK: gettext_lazy("week"),

@@ -1,6 +1,7 @@
 """The catalogue and values pages, the API and the `kpi values` command: reachable by staff, scoped like
 every read, and bad parameters answered with a 400 that names the parameter."""
 
+import csv
 import io
 from datetime import date, timedelta
 
@@ -8,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import translation
+from openpyxl import load_workbook
 
 from aftersales.accounts.models import Role
 from aftersales.api.testing import api_client, get
@@ -68,6 +70,46 @@ def test_the_values_page_shows_values_against_the_target_and_a_dash_for_no_value
     assert (first.cells[0].status, first.target) == ("red", "100.0 %")
     assert rows[2].cells[0].small_sample  # n = 1 < 30
     assert "store-b" not in response.content.decode()
+
+
+def test_the_values_table_exports_as_csv_and_xlsx_as_shown(manager_a, march):
+    # given store A's manager's March table by store (the page test above shows it)
+    query = {**MARCH, "codes": ["response_24h_rate", "csat_t2b", "mttr_h"], "breakdown": "store"}
+    client = signed_in(manager_a)
+    with translation.override("en"):
+        page = client.get("/kpi/", query, HTTP_ACCEPT_LANGUAGE="en")
+        # when it is exported
+        as_csv = client.get("/kpi/", {**query, "export": "csv"}, HTTP_ACCEPT_LANGUAGE="en")
+        as_xlsx = client.get("/kpi/", {**query, "export": "xlsx"}, HTTP_ACCEPT_LANGUAGE="en")
+        bad = client.get("/kpi/", {**query, "export": "pdf"}, HTTP_ACCEPT_LANGUAGE="en")
+    # then the page links both, and each holds the same rows, values as shown
+    assert 'export=csv" role="button"' in page.content.decode()
+    expected = [
+        ["KPI", "Breakdown", "2026-03", "Target"],
+        ["Effective response within 24 h", "", "50.0 %", "100.0 %"],
+        ["Effective response within 24 h", "store-a", "50.0 %", "100.0 %"],
+        ["CSAT (top-2-box)", "", "100.0 %", "95.0 %"],
+        ["CSAT (top-2-box)", "store-a", "100.0 %", "95.0 %"],
+        ["Mean time to resolve", "", "—", "—"],
+        ["Mean time to resolve", "store-a", "—", "—"],
+    ]
+    assert as_csv["Content-Disposition"] == 'attachment; filename="kpi-values-2026-03-01.csv"'
+    assert list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig")))) == expected
+    sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert [
+        ["" if value is None else value for value in row] for row in sheet.iter_rows(values_only=True)
+    ] == expected
+    assert bad.status_code == 400
+    assert bad.context["error"].message == "Unknown export format 'pdf': use csv or xlsx."
+
+
+def test_the_breakdown_picker_names_every_breakdown(specialist_a):
+    with translation.override("zh-hans"):
+        response = signed_in(specialist_a).get("/kpi/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = response.content.decode()
+    assert '<option value="fault_category">故障类别</option>' in html
+    assert '<option value="product_model">产品型号</option>' in html
+    assert '<option value="customer_tier">客户等级</option>' in html
 
 
 def test_the_values_page_judges_each_store_by_the_target_the_admins_set_for_it(manager_a, march, cast):
