@@ -35,7 +35,7 @@ from aftersales.core.errors import ApplicationError
 from aftersales.facts import datasets as fact_datasets
 from aftersales.kpi.catalogue import CATALOGUE
 from aftersales.kpi.engine import dataset_rows, measure_condition
-from aftersales.kpi.semantic import Aggregation, Dataset, Kpi, Measure, Scoping
+from aftersales.kpi.semantic import Aggregation, Dataset, Kpi, Measure, Scoping, field_at
 
 
 class Part(StrEnum):
@@ -70,6 +70,11 @@ def parts_of(kpi: Kpi) -> dict[Part, Measure]:
 class Column:
     path: str  # ORM path from the row, for .values()
     label: str
+    choices: tuple[tuple[object, str], ...] = ()  # a choice field's values and what people read for them
+
+    def shown(self, value):
+        """The value as people read it: a choice's label (a deal's channel "retail" is "零售")."""
+        return next((label for choice, label in self.choices if choice == value), value)
 
 
 @dataclass
@@ -182,7 +187,7 @@ def kpi_drill(
         rows=rows.order_by(dataset.time_field, "pk"),
         number_path=number_path,
         store_path=store_path,
-        columns=[Column(path, _label(model, path)) for path in _read_fields(measure)],
+        columns=[Column(path, _label(model, path), _choices(model, path)) for path in _read_fields(measure)],
         identity=identity,
     )
 
@@ -217,7 +222,7 @@ def _fact_identity(dataset: Dataset, model, store_path: str) -> list[Column]:
     columns = []
     for path in dict.fromkeys(paths):
         label = _("store") if path == store_path else _label(model, path, relation=True)
-        columns.append(Column(path, label))
+        columns.append(Column(path, label, _choices(model, path)))
     return columns
 
 
@@ -285,3 +290,8 @@ def _label(model, path: str, *, relation: bool = False) -> str:
             return str(field.verbose_name)
         current = field.related_model if field.is_relation else current
     return str(field.verbose_name)
+
+
+def _choices(model, path: str) -> tuple[tuple[object, str], ...]:
+    field = field_at(model, path)
+    return tuple((value, str(label)) for value, label in field.flatchoices) if field and field.choices else ()

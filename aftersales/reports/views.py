@@ -8,7 +8,7 @@ their own KPIs, and a specialist or technician drills into their own requests on
 as CSV or XLSX (`?export=csv&table=NAME`).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -223,13 +223,19 @@ def business(request: HttpRequest) -> HttpResponse:
 
 
 def _cell(value):
-    """A record's value for the page and the export: times in the organisation's zone, yes/no for a flag
-    (a fact's "with finance")."""
+    """A record's value for the page and the export: times in the organisation's zone, days as ISO
+    dates, yes/no for a flag (a fact's "with finance")."""
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return value
+
+
+def _shown(columns, row) -> list:
+    return [_cell(column.shown(value)) for column, value in zip(columns, row, strict=True)]
 
 
 @staff_required
@@ -264,10 +270,10 @@ def drill(request: HttpRequest, code: str, part: str) -> HttpResponse:
     rows = result.rows.values_list(*(column.path for column in columns))
     header = [column.label for column in columns]
     if export:
-        body = ([_cell(value) for value in row] for row in rows[:EXPORT_LIMIT].iterator())
+        body = (_shown(columns, row) for row in rows[:EXPORT_LIMIT].iterator())
         return table_response(export, f"{code}-{part}-{start.isoformat()}", header, body)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = [[_cell(value) for value in row] for row in page.object_list]
+    page.object_list = [_shown(columns, row) for row in page.object_list]
     distinct = None
     if result.distinct_field:
         distinct = result.rows.values(result.distinct_field).distinct().count()

@@ -136,7 +136,9 @@ def sales_history(transactional_db) -> testing.Cast:
     return cast
 
 
-def test_business_dashboard_draws_penetration_and_a_number_opens_its_deals(page: Page, sales_history):
+def test_business_dashboard_draws_penetration_and_a_number_opens_its_deals(
+    page: Page, new_context, sales_history
+):
     log_in(page, "executive", lands_on="/workspace/")
     page.goto("/reports/executive/")
     page.get_by_role("link", name="经营业务").click()
@@ -160,6 +162,16 @@ def test_business_dashboard_draws_penetration_and_a_number_opens_its_deals(page:
     expect(page).to_have_url(re.compile(r"/reports/drill/penetration_finance/numerator/\?start="))
     expect(page.locator("table tbody tr")).to_have_count(13)
     expect(page.locator("table thead")).to_contain_text("成交单号")
+    shoot(page, "drill-business-deals")
     # and from there the denominator: the 15 retail deals
     page.get_by_role("link", name="分母").click()
     expect(page.locator("table tbody tr")).to_have_count(15)
+
+    # a store manager on a phone: their store's figures, no sideways scroll
+    phone = new_context(**PHONE).new_page()
+    log_in(phone, "manager_a", lands_on="/workspace/")
+    phone.goto("/reports/business/")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("经营业务看板 · A 店 · 浦东")
+    expect(phone.locator("#penetration-chart canvas")).not_to_have_count(0)
+    expect(phone.locator("#table-league")).not_to_contain_text("B 店")
+    assert_no_horizontal_scroll(phone)
