@@ -46,7 +46,9 @@ def max_import_bytes() -> int:
 
 class ImportForm(forms.Form):
     dataset = forms.ChoiceField(label=gettext_lazy("Dataset"))
-    file = forms.FileField(label=gettext_lazy("File (.xlsx or .csv)"))
+    # An empty file goes on to the importer, which names it and keeps it in the history, as the
+    # command does (Django's own "The submitted file is empty." would leave no trace).
+    file = forms.FileField(label=gettext_lazy("File (.xlsx or .csv)"), allow_empty_file=True)
     dry_run = forms.BooleanField(
         label=gettext_lazy("Dry run: check the file and count the rows, write nothing"), required=False
     )

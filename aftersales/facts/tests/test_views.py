@@ -116,6 +116,31 @@ def test_a_failed_upload_shows_every_error_and_writes_nothing(cast):
     assert SalesDeal.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("deals.xlsx", b"", "The file “deals.xlsx” is empty (0 bytes)."),
+        (
+            "deals.xlsx",
+            b"Deal number,Price\nSD-1,1\n",
+            "“deals.xlsx” is not an Excel workbook (.xlsx): it may be another kind of file renamed.",
+        ),
+    ],
+)
+def test_an_empty_or_renamed_upload_is_named_on_the_page_and_kept_in_the_history(cast, name, data, message):
+    response = upload(client_for(cast.manager_a), data, name=name)
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.file_name, batch.file_size, batch.by) == (
+        "failed",
+        name,
+        len(data),
+        cast.manager_a,
+    )
+    assert SalesDeal.objects.count() == 0
+
+
 def test_a_dry_run_upload_writes_nothing(cast):
     response = upload(client_for(cast.executive), xlsx([SALES_HEADER, sales_row("SD-1")]), dry_run=True)
     assert (
