@@ -58,6 +58,8 @@ SPECIALIST_KPIS = (
 )
 PARETO_KPIS = ("complaints_received", "repair_requests")
 REPEAT_KPI = "repeat_repair_30d"
+# Imported quality inspections (company rows: no store), on the quality dashboard of company-wide viewers.
+INSPECTION_KPIS = ("nonconformance_rate", "first_pass_yield", "rework_rate", "scrap_rate")
 
 GRAIN_LABELS = {
     Grain.DAY: gettext_lazy("day"),
@@ -564,7 +566,8 @@ def pareto(kpi: Kpi, values: KpiValues, params: Params, labels) -> list[ParetoBa
 
 def quality_dashboard(*, user, params: Params) -> Dashboard:
     """Complaint and fault Pareto by the breakdown (fault category, product model, …) over the whole
-    range, and repeat repairs by the same breakdown."""
+    range, and repeat repairs by the same breakdown; for company-wide viewers the imported inspections
+    too (nonconformance, first pass yield, rework, scrap: cards and trend)."""
     codes = [*PARETO_KPIS, REPEAT_KPI]
     values = kpi_values(
         codes=codes,
@@ -653,10 +656,25 @@ def quality_dashboard(*, user, params: Params) -> Dashboard:
         kpi_name(repeat),
     ]
     tables.append(Table("repeat", _("Repeat repairs"), header, rows))
+    cards = []
+    if user.sees_all_stores:
+        # The inspections are the company's rows, which the engine shows company-wide viewers only.
+        inspection_kpis = _kpis(INSPECTION_KPIS)
+        inspections = kpi_values(
+            codes=list(INSPECTION_KPIS), start=params.start, end=params.end, grain=params.grain, user=user
+        )
+        book = target_book(INSPECTION_KPIS)
+        bounds = _bounds(inspections, params)
+        cards = _cards(inspection_kpis, inspections, book, bounds, Scope(), None)
+        trend = _trend_table(inspection_kpis, inspections, book, bounds, params, Scope(), None)
+        tables.append(
+            replace(trend, name="inspections", title=_("Inspections: nonconformance, rework and scrap"))
+        )
     return Dashboard(
         title=_("Quality dashboard"),
         params=params,
         periods=_bounds(values, params),
+        cards=cards,
         tables=tables,
         charts=charts,
     )

@@ -321,6 +321,44 @@ def test_the_quality_dashboard_draws_complaint_and_fault_paretos(cast, executive
     assert by_model.context["dashboard"].charts[0]["values"] == [5]
 
 
+def test_the_quality_dashboard_shows_the_inspections_to_company_wide_viewers(cast, executive, manager_a):
+    # given March's imported inspections (company rows): 1,000 units with 50 nonconforming, 10 scrapped,
+    # 30 reworked; 500 with 10 nonconforming, 5 scrapped
+    from aftersales.facts.models import QualityInspection
+    from aftersales.kpi.tests.rows import fact_batch
+
+    batch = fact_batch()
+    QualityInspection.objects.create(
+        import_batch=batch, date=date(2026, 3, 5), product="P1", stage="final",
+        inspected=1000, nonconforming=50, scrapped=10, reworked=30,
+    )  # fmt: skip
+    QualityInspection.objects.create(
+        import_batch=batch, date=date(2026, 3, 6), product="P1", stage="incoming",
+        inspected=500, nonconforming=10, scrapped=5, reworked=0,
+    )  # fmt: skip
+    # when an executive opens the quality dashboard for March
+    dashboard = client_for(executive).get(reverse("reports:quality"), MARCH).context["dashboard"]
+    # then 60 / 1,500 nonconforming, 1,440 / 1,500 first pass, 30 / 1,500 reworked, 15 / 1,500 scrapped
+    cards = {card.kpi.code: card.number.text for card in dashboard.cards}
+    assert cards == {
+        "nonconformance_rate": "4.0 %",
+        "first_pass_yield": "96.0 %",
+        "rework_rate": "2.0 %",
+        "scrap_rate": "1.0 %",
+    }
+    table = dashboard.table("inspections")
+    assert [(row.label, [n.text for n in row.numbers]) for row in table.rows] == [
+        ("Nonconformance rate", ["4.0 %"]),
+        ("First pass yield", ["96.0 %"]),
+        ("Rework rate", ["2.0 %"]),
+        ("Scrap rate", ["1.0 %"]),
+    ]
+    assert all(n.url.startswith("/reports/drill/") for row in table.rows for n in row.numbers)
+    # a store manager, who does not see the company's rows, gets no such section
+    theirs = client_for(manager_a).get(reverse("reports:quality"), MARCH).context["dashboard"]
+    assert theirs.cards == [] and theirs.table("inspections") is None
+
+
 # --- queries ------------------------------------------------------------------------------------------------
 
 
@@ -345,8 +383,9 @@ def test_dashboards_cost_the_same_queries_for_one_store_or_many(cast, executive,
         fault = testing.make_fault_category(f"fault-{n}", f"故障 {n}", f"Fault {n}")
         request(cast.store_a, cast.customer_a, at(2026, 3, 9, 9), kind="complaint", fault_category=fault)
     many = [count_queries(client, url, query) for url in urls]
-    # session, user, (stores), one query per dataset, targets, labels
-    assert many == few == [7, 8, 5]
+    # session, user, (stores), one query per dataset, targets, labels; the quality dashboard also
+    # reads the inspections and their targets
+    assert many == few == [7, 8, 7]
     league = client.get(reverse("reports:executive"), MARCH).context["dashboard"].table("league")
     assert len(league.rows) == 7
     specialists = client.get(reverse("reports:store"), query).context["dashboard"].table("breakdown")
