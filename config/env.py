@@ -29,7 +29,7 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ConfigurationError(f"{name}={raw!r} is not a boolean (use true/false)")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -39,6 +39,8 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
         raise ConfigurationError(f"{name}={raw!r} is not an integer") from exc
     if minimum is not None and value < minimum:
         raise ConfigurationError(f"{name}={raw!r} is too small (at least {minimum})")
+    if maximum is not None and value > maximum:
+        raise ConfigurationError(f"{name}={raw!r} is too large (at most {maximum})")
     return value
 
 

@@ -133,8 +133,8 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
-AFTERSALES_IMPORT_MAX_BYTES = env_int("AFTERSALES_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+AFTERSALES_IMPORT_MAX_BYTES = env_int("AFTERSALES_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
 ATTACHMENT_ALLOWED_TYPES = env_list(
     "ATTACHMENT_ALLOWED_TYPES",
     ["image/jpeg", "image/png", "image/webp", "application/pdf", "text/plain", "video/mp4"],
@@ -142,7 +142,7 @@ ATTACHMENT_ALLOWED_TYPES = env_list(
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
@@ -180,9 +180,9 @@ LOGGING = {
 }
 
 # Product settings
-AFTERSALES_REOPEN_WINDOW_DAYS = env_int("AFTERSALES_REOPEN_WINDOW_DAYS", 30)
-AFTERSALES_SURVEY_REMINDER_DAYS = env_int("AFTERSALES_SURVEY_REMINDER_DAYS", 3)
-AFTERSALES_SLA_WARNING_SHARE = env_int("AFTERSALES_SLA_WARNING_PERCENT", 75) / 100
+AFTERSALES_REOPEN_WINDOW_DAYS = env_int("AFTERSALES_REOPEN_WINDOW_DAYS", 30, minimum=0)
+AFTERSALES_SURVEY_REMINDER_DAYS = env_int("AFTERSALES_SURVEY_REMINDER_DAYS", 3, minimum=1)
+AFTERSALES_SLA_WARNING_SHARE = env_int("AFTERSALES_SLA_WARNING_PERCENT", 75, minimum=1, maximum=99) / 100
 # How a new request's specialist is chosen among those who may take it: "least_load" or "round_robin".
 AFTERSALES_ASSIGNMENT_CHOOSER = env_choice(
     "AFTERSALES_ASSIGNMENT_CHOOSER", "least_load", ("least_load", "round_robin")
@@ -195,12 +195,12 @@ AFTERSALES_ESCALATION_STEPS = [0.0, 0.5, 1.0]
 # unresolved after AFTERSALES_COMPLAINT_EXECUTIVE_HOURS goes to the executives; closure is due
 # AFTERSALES_COMPLAINT_CLOSURE_DAYS after opening.
 AFTERSALES_COMPLAINT_ACKNOWLEDGE_HOURS = {
-    1: env_int("AFTERSALES_COMPLAINT_HOURS_SEVERITY_1", 2),
-    2: env_int("AFTERSALES_COMPLAINT_HOURS_SEVERITY_2", 8),
-    3: env_int("AFTERSALES_COMPLAINT_HOURS_SEVERITY_3", 24),
+    1: env_int("AFTERSALES_COMPLAINT_HOURS_SEVERITY_1", 2, minimum=1),
+    2: env_int("AFTERSALES_COMPLAINT_HOURS_SEVERITY_2", 8, minimum=1),
+    3: env_int("AFTERSALES_COMPLAINT_HOURS_SEVERITY_3", 24, minimum=1),
 }
-AFTERSALES_COMPLAINT_EXECUTIVE_HOURS = env_int("AFTERSALES_COMPLAINT_EXECUTIVE_HOURS", 24)
-AFTERSALES_COMPLAINT_CLOSURE_DAYS = env_int("AFTERSALES_COMPLAINT_CLOSURE_DAYS", 14)
+AFTERSALES_COMPLAINT_EXECUTIVE_HOURS = env_int("AFTERSALES_COMPLAINT_EXECUTIVE_HOURS", 24, minimum=1)
+AFTERSALES_COMPLAINT_CLOSURE_DAYS = env_int("AFTERSALES_COMPLAINT_CLOSURE_DAYS", 14, minimum=1)
 
 # Email in (`aftersales mail ingest` / `mail poll`, see aftersales/service/mail/).
 # A message larger than this is quarantined with its raw bytes, never parsed.
@@ -217,7 +217,9 @@ AFTERSALES_MAIL_LOOP_MINUTES = env_int("AFTERSALES_MAIL_LOOP_MINUTES", 10, minim
 # `aftersales mail poll` (and the worker's mail-poll job, on when the host is set): an IMAP mailbox.
 AFTERSALES_IMAP_HOST = env_str("AFTERSALES_IMAP_HOST")
 AFTERSALES_IMAP_SECURITY = env_choice("AFTERSALES_IMAP_SECURITY", "ssl", ("ssl", "starttls", "none"))
-AFTERSALES_IMAP_PORT = env_int("AFTERSALES_IMAP_PORT", 993 if AFTERSALES_IMAP_SECURITY == "ssl" else 143)
+AFTERSALES_IMAP_PORT = env_int(
+    "AFTERSALES_IMAP_PORT", 993 if AFTERSALES_IMAP_SECURITY == "ssl" else 143, minimum=1, maximum=65535
+)
 AFTERSALES_IMAP_CA_FILE = env_str("AFTERSALES_IMAP_CA_FILE")  # empty: the system's certificate authorities
 AFTERSALES_IMAP_USER = env_str("AFTERSALES_IMAP_USER")
 AFTERSALES_IMAP_PASSWORD = env_str("AFTERSALES_IMAP_PASSWORD")
@@ -225,6 +227,6 @@ AFTERSALES_IMAP_MAILBOX = env_str("AFTERSALES_IMAP_MAILBOX", "INBOX")
 # What becomes of a message once ingested: flagged \Seen, deleted (expunged), or moved to a folder.
 AFTERSALES_IMAP_PROCESSED = env_choice("AFTERSALES_IMAP_PROCESSED", "seen", ("seen", "delete", "move"))
 AFTERSALES_IMAP_PROCESSED_FOLDER = env_str("AFTERSALES_IMAP_PROCESSED_FOLDER", "Processed")
-AFTERSALES_IMAP_BATCH = env_int("AFTERSALES_IMAP_BATCH", 100)
-AFTERSALES_IMAP_INTERVAL = env_int("AFTERSALES_IMAP_INTERVAL", 60)
-AFTERSALES_IMAP_TIMEOUT = env_int("AFTERSALES_IMAP_TIMEOUT", 30)
+AFTERSALES_IMAP_BATCH = env_int("AFTERSALES_IMAP_BATCH", 100, minimum=1)
+AFTERSALES_IMAP_INTERVAL = env_int("AFTERSALES_IMAP_INTERVAL", 60, minimum=1)
+AFTERSALES_IMAP_TIMEOUT = env_int("AFTERSALES_IMAP_TIMEOUT", 30, minimum=1)

@@ -53,6 +53,37 @@ def test_env_int_rejects_a_value_below_its_minimum(monkeypatch):
     assert env_int("WORKERS", 4, minimum=1) == 1
 
 
+def test_env_int_rejects_a_value_above_its_maximum(monkeypatch):
+    monkeypatch.setenv("PERCENT", "100")
+    with pytest.raises(ConfigurationError, match=r"PERCENT='100' is too large \(at most 99\)"):
+        env_int("PERCENT", 75, minimum=1, maximum=99)
+    monkeypatch.setenv("PERCENT", "99")
+    assert env_int("PERCENT", 75, minimum=1, maximum=99) == 99
+
+
+@pytest.mark.parametrize(
+    ("variable", "raw", "message"),
+    [
+        (
+            "AFTERSALES_SLA_WARNING_PERCENT",
+            "150",
+            "AFTERSALES_SLA_WARNING_PERCENT='150' is too large (at most 99)",
+        ),
+        (
+            "AFTERSALES_COMPLAINT_CLOSURE_DAYS",
+            "0",
+            "AFTERSALES_COMPLAINT_CLOSURE_DAYS='0' is too small (at least 1)",
+        ),
+        ("AFTERSALES_IMAP_PORT", "99999", "AFTERSALES_IMAP_PORT='99999' is too large (at most 65535)"),
+        ("ATTACHMENT_MAX_BYTES", "-1", "ATTACHMENT_MAX_BYTES='-1' is too small (at least 1)"),
+    ],
+)
+def test_an_out_of_range_number_stops_the_start_naming_the_variable(variable, raw, message):
+    result = python("import config.settings", DEBUG="true", **{variable: raw})
+    assert result.returncode != 0
+    assert f"ConfigurationError: {message}" in result.stderr
+
+
 def test_env_choice_takes_one_of_its_words_and_names_them_otherwise(monkeypatch):
     monkeypatch.delenv("MODE", raising=False)
     assert env_choice("MODE", "seen", ("seen", "delete", "move")) == "seen"
