@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 from aftersales.api.auth import current_user
 from aftersales.api.pagination import PageNumberPagination
 from aftersales.core.errors import ApplicationError
-from aftersales.facts.datasets import PERSON, SESSION, STORE, Dataset
+from aftersales.facts.datasets import CUSTOMER, PERSON, SESSION, STORE, Dataset
 from aftersales.facts.models import ImportBatch
 from aftersales.facts.permissions import importable_datasets
 from aftersales.facts.schemas import DatasetOut, FactsIn, ImportOut
@@ -24,7 +24,7 @@ from aftersales.facts.services import dataset_for, facts_import_records
 
 router = Router(tags=["facts"])
 
-REFERENCE_CODE = {STORE: "code", PERSON: "username", SESSION: "code"}
+REFERENCE_CODE = {STORE: "code", PERSON: "username", SESSION: "code", CUSTOMER: "phone"}
 
 
 class RowsPage:

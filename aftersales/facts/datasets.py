@@ -19,13 +19,14 @@ from aftersales.accounts.models import Role
 from aftersales.facts import models as facts
 
 TEXT, INT, DECIMAL, DATE, MONTH, BOOL, CHOICE = "text", "int", "decimal", "date", "month", "bool", "choice"
-STORE, PERSON, SESSION = (
+STORE, PERSON, SESSION, CUSTOMER = (
     "store",
     "person",
     "session",
-)  # codes of other rows: store code, username, session code
-KINDS = (TEXT, INT, DECIMAL, DATE, MONTH, BOOL, CHOICE, STORE, PERSON, SESSION)
-REFERENCES = (STORE, PERSON, SESSION)
+    "customer",
+)  # codes of other rows: store code, username, session code, customer's phone number
+KINDS = (TEXT, INT, DECIMAL, DATE, MONTH, BOOL, CHOICE, STORE, PERSON, SESSION, CUSTOMER)
+REFERENCES = (STORE, PERSON, SESSION, CUSTOMER)
 ZERO = Decimal(0)
 
 
@@ -130,13 +131,15 @@ REGISTRY: tuple[Dataset, ...] = (
             _flag("with_accessories", "精品", "Accessories", False),
             _flag("with_extended_warranty", "延保", "Extended warranty", False),
             _flag("with_trade_in", "置换", "Trade-in", True),
+            Column("customer", "客户手机号", "Customer phone", CUSTOMER, "", required=False),
         ),
         key=("deal_number",),
         time_field="date",
         roles=STORE_ROLES,
         description=_(
             "One row per vehicle delivered: revenue, cost, the value-added products attached and "
-            "whether a trade-in was taken. Feeds revenue, gross margin, penetration and trade-in rate."
+            "whether a trade-in was taken, and the customer (by phone number) when known. Feeds revenue, "
+            "sales growth, gross margin, penetration, trade-in rate and repeat purchase rate."
         ),
     ),
     Dataset(
@@ -527,6 +530,56 @@ REGISTRY: tuple[Dataset, ...] = (
         description=_(
             "A service compliance audit of a store: checklist items checked and compliant. Feeds the "
             "service compliance rate."
+        ),
+    ),
+    Dataset(
+        "quality_objectives",
+        facts.QualityObjective,
+        _("Quality objectives"),
+        (
+            MONTH_COLUMN,
+            STORE_OPTIONAL,
+            Column("code", "目标编号", "Objective code", TEXT, "QO-FPY"),
+            Column("name", "质量目标", "Objective", TEXT, "一次交验合格率"),
+            Column("target_value", "目标值", "Target value", DECIMAL, "98", min=None),
+            Column("actual_value", "实际值", "Actual value", DECIMAL, "98.6", required=False, min=None),
+            Column("direction", "达标方向", "Direction", CHOICE, "at_least"),
+            Column("met", "是否达成", "Met", BOOL, "", required=False),
+        ),
+        key=("store", "code", "month"),
+        time_field="month",
+        roles=QUALITY_ROLES | {Role.STORE_MANAGER},
+        description=_(
+            "A quality objective set for a month (per store, or company-wide without a store code): its "
+            "target, the actual value and whether it was met (left empty: judged from the values in the "
+            "objective's direction). Feeds the quality target achievement rate."
+        ),
+    ),
+    Dataset(
+        "service_opportunities",
+        facts.ServiceOpportunity,
+        _("Service opportunities"),
+        (
+            Column("code", "商机编号", "Opportunity code", TEXT, "OP-2026-00031"),
+            STORE_COLUMN,
+            Column("customer", "客户手机号", "Customer phone", CUSTOMER, "", required=False),
+            Column("created_on", "创建日期", "Created", DATE, "2026-03-04"),
+            Column("kind", "商机类型", "Kind", CHOICE, "extended_warranty"),
+            Column("converted_on", "成交日期", "Converted", DATE, "2026-03-20", required=False),
+        ),
+        key=("code",),
+        time_field="created_on",
+        roles=STORE_ROLES,
+        rules=(
+            Rule(
+                "converted_on",
+                lambda row: row["converted_on"] is None or row["converted_on"] >= row["created_on"],
+                _("converted before it was created"),
+            ),
+        ),
+        description=_(
+            "A sales opportunity found in after-sales service (vehicle, upgrade, accessory or extended "
+            "warranty) and the day it became a sale, if it did. Feeds the business conversion rate."
         ),
     ),
 )

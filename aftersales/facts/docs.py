@@ -47,6 +47,7 @@ KIND_NAMES = {
     "store": "store code",
     "person": "username",
     "session": "training session code",
+    "customer": "customer's phone number (shared by several: the first registered)",
 }
 assert set(KIND_NAMES) == set(KINDS)
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Department, Store
 from aftersales.core.models import TimeStampedModel
+from aftersales.customers.models import Customer
 from aftersales.facts.querysets import ImportBatchQuerySet
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -116,6 +117,15 @@ class SalesDeal(Fact):
     with_accessories = models.BooleanField(_("accessories"), default=False)
     with_extended_warranty = models.BooleanField(_("extended warranty"), default=False)
     with_trade_in = models.BooleanField(_("trade-in"), default=False)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,  # a deal stays a deal when its customer's record goes
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer"),
+        help_text=_("named by phone number in imports; empty when not known"),
+    )
 
     class Meta:
         ordering = ["-date", "deal_number"]
@@ -501,4 +511,76 @@ class ServiceAudit(Fact):
         constraints = [
             models.UniqueConstraint(fields=["store", "date"], name="facts_serviceaudit_key"),
             _at_most("facts_serviceaudit", "items_compliant", "items_checked"),
+        ]
+
+
+class QualityObjective(Fact):
+    """A quality objective set for a month (the company's, or one store's) and how it came out. Met is
+    as recorded, or when left empty, the actual value against the target in the objective's direction."""
+
+    class Direction(models.TextChoices):
+        AT_LEAST = "at_least", _("at least the target")
+        AT_MOST = "at_most", _("at most the target")
+
+    month = models.DateField(_("month"), db_index=True)
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("store")
+    )
+    code = models.CharField(_("objective code"), max_length=40)
+    name = models.CharField(_("objective"), max_length=200)
+    target_value = models.DecimalField(_("target value"), max_digits=16, decimal_places=4)
+    actual_value = models.DecimalField(
+        _("actual value"), max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
+    met = models.BooleanField(_("met"), null=True, blank=True, help_text=_("empty = judged from the values"))
+
+    class Meta:
+        ordering = ["-month", "code"]
+        verbose_name = _("quality objective")
+        verbose_name_plural = _("quality objectives")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "code", "month"], name="facts_qualityobjective_key"),
+            models.UniqueConstraint(
+                fields=["code", "month"],
+                condition=Q(store__isnull=True),
+                name="facts_qualityobjective_company_key",
+            ),
+            _first_of_month("facts_qualityobjective"),
+        ]
+
+
+class ServiceOpportunity(Fact):
+    """A sales opportunity found in after-sales service (a service customer who may buy a vehicle, an
+    upgrade, accessories or an extended warranty), and the day it became a sale, if it did."""
+
+    class Kind(models.TextChoices):
+        VEHICLE = "vehicle", _("vehicle")
+        UPGRADE = "upgrade", _("upgrade")
+        ACCESSORY = "accessory", _("accessory")
+        EXTENDED_WARRANTY = "extended_warranty", _("extended warranty")
+
+    code = models.CharField(_("opportunity code"), max_length=40, unique=True)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    created_on = models.DateField(_("created"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    converted_on = models.DateField(_("converted to a sale"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_on", "code"]
+        verbose_name = _("service opportunity")
+        verbose_name_plural = _("service opportunities")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(converted_on__isnull=True) | Q(converted_on__gte=F("created_on")),
+                name="facts_serviceopportunity_converted_after_created",
+            )
         ]

@@ -44,5 +44,5 @@ def import_history(user: User, *, dataset: str = "") -> QuerySet[ImportBatch]:
 
 def fact_rows(dataset: Dataset, user: User) -> QuerySet:
     rows = facts_visible_to(dataset, user)
-    related = [c.field for c in dataset.columns if c.kind in ("store", "person", "session")]
+    related = [c.field for c in dataset.columns if c.kind in ("store", "person", "session", "customer")]
     return rows.select_related(*related).order_by(*dataset.model._meta.ordering, "pk")

@@ -17,10 +17,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Store
+from aftersales.customers.models import Customer
 from aftersales.facts import cells
 from aftersales.facts.datasets import (
     BOOL,
     CHOICE,
+    CUSTOMER,
     DATE,
     DECIMAL,
     INT,
@@ -151,6 +153,11 @@ class References:
                 self._maps[kind] = dict(Store.objects.values_list("code", "pk"))
             elif kind == PERSON:
                 self._maps[kind] = dict(get_user_model().objects.values_list("username", "pk"))
+            elif kind == CUSTOMER:
+                # A phone number shared by several customers names the first registered, as the web
+                # form's look-up does (`customers.views.public`).
+                phones = Customer.objects.exclude(phone="").order_by("-pk").values_list("phone", "pk")
+                self._maps[kind] = dict(phones.iterator(chunk_size=10_000))
             else:
                 from aftersales.facts.models import TrainingSession
 
@@ -162,6 +169,7 @@ UNKNOWN_REFERENCE = {
     STORE: lambda: _("unknown store code"),
     PERSON: lambda: _("unknown employee username"),
     SESSION: lambda: _("unknown training session code; import the session first"),
+    CUSTOMER: lambda: _("no customer has this phone number"),
 }
 
 

@@ -22,6 +22,7 @@ from aftersales.kpi.semantic import (
     Measure,
     Scoping,
     Unit,
+    prior,
 )
 
 # --- datasets -------------------------------------------------------------------------------------------
@@ -78,6 +79,19 @@ EMPLOYEE_SURVEYS = _of_store(
     "month",
     "employee survey results per store (and department), by month",
     department="department",
+)
+SERVICE_OPPORTUNITIES = _of_store(
+    "service_opportunities",
+    "facts.ServiceOpportunity",
+    "created_on",
+    "sales opportunities found in after-sales service, by the day created",
+    kind="kind",
+)
+QUALITY_OBJECTIVES = _of_store(
+    "quality_objectives",
+    "facts.QualityObjective",
+    "month",
+    "quality objectives per store or company-wide, by the month they are set for",
 )
 SERVICE_AUDITS = _of_store(
     "service_audits", "facts.ServiceAudit", "date", "service compliance audits of stores, by audit date"
@@ -136,6 +150,25 @@ SUPPLIER_DELIVERIES = _of_company(
 DOCUMENTS = _of_company(
     "documents", "facts.ControlledDocument", "review_due", "controlled documents, by review due date"
 )
+# A certificate is read twice: in force on each period's last day (an interval), and by the day it was
+# granted (an award is received in its period).
+CERTIFICATES_IN_FORCE = Dataset(
+    code="certificates_in_force",
+    model="facts.Certification",
+    time_field="valid_from",
+    until_field="valid_until",
+    ticket_path="",
+    dimensions={"kind": "kind"},
+    description="certificates and awards in force on each period's last day",
+    scoping=Scoping.COMPANY,
+)
+CERTIFICATES_GRANTED = _of_company(
+    "certificates_granted",
+    "facts.Certification",
+    "valid_from",
+    "certificates and awards, by the day granted",
+    kind="kind",
+)
 IMPROVEMENTS = _of_company(
     "improvements", "facts.ImprovementProject", "closed_on", "improvement projects, by closing date"
 )
@@ -167,6 +200,37 @@ def _retail_with(product: str) -> Measure:
     )
 
 
+# Repeat purchase (§5): customers named on the deals, counted once per period (and key); a deal without a
+# customer is in neither count.
+paying_customers = Measure("customers", SALES_DEALS, Aggregation.COUNT_DISTINCT, field="customer")
+repeat_customers = Measure("repeat_customers", SALES_DEALS, Aggregation.COUNT_REPEATED, field="customer")
+# Business conversion (§2): converted within W = 90 days of the opportunity; an opportunity counts once
+# converted in the window or once its 90 days are over (§0.6).
+CONVERSION_WINDOW = timedelta(days=90)
+CONVERTED_IN_WINDOW = Q(converted_on__isnull=False, converted_on__lte=F("created_on") + CONVERSION_WINDOW)
+CONVERSION_DECIDED = Censor("created_on", CONVERSION_WINDOW, known=CONVERTED_IN_WINDOW)
+opportunities = Measure("opportunities", SERVICE_OPPORTUNITIES, Aggregation.COUNT, censor=CONVERSION_DECIDED)
+opportunities_converted = Measure(
+    "converted",
+    SERVICE_OPPORTUNITIES,
+    Aggregation.COUNT,
+    filter=CONVERTED_IN_WINDOW,
+    censor=CONVERSION_DECIDED,
+)
+# Quality objectives (§6): met as recorded, or judged from the values; an objective counts once assessed
+# (met or actual value given) or once its month is surely over, when unassessed means not met.
+OBJECTIVE_MET = (
+    Q(met=True)
+    | Q(met__isnull=True, direction="at_least", actual_value__gte=F("target_value"))
+    | Q(met__isnull=True, direction="at_most", actual_value__lte=F("target_value"))
+)
+OBJECTIVE_DECIDED = Censor(
+    "month", timedelta(days=31), known=Q(met__isnull=False) | Q(actual_value__isnull=False)
+)
+objectives_set = Measure("set", QUALITY_OBJECTIVES, Aggregation.COUNT, censor=OBJECTIVE_DECIDED)
+objectives_met = Measure(
+    "met", QUALITY_OBJECTIVES, Aggregation.COUNT, filter=OBJECTIVE_MET, censor=OBJECTIVE_DECIDED
+)
 absent_days = Measure("absent_days", ATTENDANCE, Aggregation.SUM, field=UNPLANNED_ABSENCE)
 scheduled_days = Measure("scheduled_days", ATTENDANCE, Aggregation.SUM, field="scheduled_days")
 vehicle_cogs = Measure("vehicle_cogs", COST_OF_SALES, Aggregation.SUM, field="amount", filter=VEHICLES)
@@ -234,6 +298,10 @@ documents_due = Measure("due", DOCUMENTS, Aggregation.COUNT, censor=DOCUMENT_DEC
 documents_revised = Measure(
     "revised_on_time", DOCUMENTS, Aggregation.COUNT, filter=REVISED_ON_TIME, censor=DOCUMENT_DECIDED
 )
+certificates_valid = Measure(
+    "certificates", CERTIFICATES_IN_FORCE, Aggregation.COUNT, filter=Q(kind="certification")
+)
+awards_received = Measure("awards", CERTIFICATES_GRANTED, Aggregation.COUNT, filter=Q(kind="award"))
 projects_closed = Measure("closed", IMPROVEMENTS, Aggregation.COUNT)
 project_savings = Measure("savings", IMPROVEMENTS, Aggregation.SUM, field="savings")
 
@@ -257,6 +325,28 @@ def _penetration(product: str, name_zh: str, name_en: str, reference: str, **tar
             "together (break down by kind to separate them)."
         ),
         **targets,
+    )
+
+
+def _growth(code: str, of: str, name_zh: str, name_en: str, family: Family, formula) -> Kpi:
+    """(this period − the period before) / the period before, of the KPI `of`, at the same grain and key."""
+    return Kpi(
+        code=code,
+        name_zh=name_zh,
+        name_en=name_en,
+        family=family,
+        reference="kpi-definitions §4, §5",
+        formula=formula,
+        unit=Unit.PERCENT,
+        direction=Direction.HIGHER,
+        inputs=(of,),
+        previous=(of,),
+        expression=lambda v: (v[of] - v[prior(of)]) / v[prior(of)] if v[prior(of)] else None,
+        variant=_(
+            "Period over period at the grain shown (month on month, quarter on quarter, year on year), "
+            "not against the same period a year before; the period before is a whole period even when "
+            "the range starts inside one. No sales in the period before: no value."
+        ),
     )
 
 
@@ -332,6 +422,48 @@ DEALER_KPIS = (
         new_retail_trade_ins,
         new_retail_deals,
         variant=_("A deal with a trade-in counts once; used-vehicle and fleet deals are out."),
+    ),
+    _growth(
+        "sales_growth",
+        "sales_revenue",
+        "销售增长率",
+        "Sales growth rate",
+        Family.DEALER,
+        _("(sales revenue − sales revenue of the period before) / sales revenue of the period before"),
+    ),
+    _ratio(
+        "repeat_purchase_rate",
+        "复购率",
+        "Repeat purchase rate",
+        Family.CRM,
+        "kpi-definitions §5",
+        _("customers with 2 or more deals in the period / customers with a deal in the period"),
+        repeat_customers,
+        paying_customers,
+        variant=_(
+            "In-window form: both deals in the same period (and, broken down, the same store or key), "
+            "purchases before the period not counted; every deal counts (new, used, fleet); deals "
+            "without a customer are out. Not meaningful for long-cycle purchases such as cars: for a "
+            "dealer, the service return rate says more about loyalty."
+        ),
+    ),
+    _ratio(
+        "business_conversion_rate",
+        "业务转化率",
+        "Business conversion rate",
+        Family.DEALER,
+        "kpi-definitions §2",
+        _(
+            "service opportunities converted to a sale within 90 days / service opportunities created "
+            "in the period"
+        ),
+        opportunities_converted,
+        opportunities,
+        variant=_(
+            "W = 90 days from the day the opportunity was created; the denominator is the "
+            "opportunities (not the service customers). An opportunity younger than 90 days counts only "
+            "once converted (right-censored, §0.6), so the latest periods are not flattered or punished."
+        ),
     ),
     _ratio(
         "absenteeism_rate",
@@ -452,6 +584,14 @@ ENTERPRISE_KPIS = (
         _("Σ revenue of the company's statements"),
         company_revenue,
         variant=_("The company's own statement rows (without a store); store rows are not added to them."),
+    ),
+    _growth(
+        "company_revenue_growth",
+        "company_revenue",
+        "营业收入增长率",
+        "Revenue growth rate",
+        Family.ENTERPRISE,
+        _("(revenue − revenue of the period before) / revenue of the period before"),
     ),
     _ratio(
         "profit_margin",
@@ -736,6 +876,60 @@ QUALITY_KPIS = (
             "A document still unrevised counts once its due day is over. The import keeps one row per "
             "document, so its last revision date is judged against its current due date."
         ),
+    ),
+    _ratio(
+        "quality_objectives_achieved",
+        "质量目标达成率",
+        "Quality target achievement rate",
+        Family.QUALITY,
+        "kpi-definitions §6",
+        _("quality objectives met / quality objectives set for the period"),
+        objectives_met,
+        objectives_set,
+        variant=_(
+            "The count form (not a weighted mean of per-objective achievement). Met as recorded, else "
+            "the actual value against the target in the objective's direction; an objective counts once "
+            "assessed, or once 31 days from its month's start have passed, unassessed then meaning not met."
+        ),
+    ),
+    _total(
+        "certifications_valid",
+        "有效认证数",
+        "Valid certifications",
+        Family.QUALITY,
+        "kpi-definitions §6",
+        _("count(certificates in force on the period's last day)"),
+        certificates_valid,
+        unit=Unit.COUNT,
+        variant=_(
+            "A stock, not a flow: a certificate counts in every period whose last day (today, for the "
+            "running period) falls between its valid-from day and its valid-until day, both included; "
+            "no valid-until day means no expiry."
+        ),
+    ),
+    _total(
+        "awards_received",
+        "获得荣誉数",
+        "Awards received",
+        Family.QUALITY,
+        "kpi-definitions §6",
+        _("count(awards granted in the period)"),
+        awards_received,
+        unit=Unit.COUNT,
+        variant=_("An award counts in the period of its valid-from (granted) day."),
+    ),
+    Kpi(
+        code="certifications_and_awards",
+        name_zh="认证与荣誉",
+        name_en="Certifications and awards",
+        family=Family.QUALITY,
+        reference="kpi-definitions §6",
+        formula=_("valid certifications at the period's end + awards received in the period"),
+        unit=Unit.COUNT,
+        direction=Direction.HIGHER,
+        inputs=("certifications_valid", "awards_received"),
+        expression=lambda v: v["certifications_valid"] + v["awards_received"],
+        variant=_("The count form (not a yes/no per certificate); the two parts are KPIs of their own."),
     ),
     _total(
         "improvement_projects_closed",

@@ -78,6 +78,11 @@ def _kpi_problems(kpi: Kpi, catalogue: Catalogue) -> list[str]:
     if bool(kpi.inputs) != (kpi.expression is not None):
         found.append(f"{where}: an expression needs its inputs and the inputs an expression")
     found += [f"{where}: reads unknown KPI '{code}'" for code in kpi.inputs if catalogue.get(code) is None]
+    found += [
+        f"{where}: reads '{code}' of the period before, but not among its inputs"
+        for code in kpi.previous
+        if code not in kpi.inputs
+    ]
     if not (kpi.name_zh and kpi.name_en and kpi.formula and kpi.reference.startswith("kpi-definitions §")):
         found.append(f"{where}: needs both names, a formula and its kpi-definitions section")
     return found
@@ -104,6 +109,10 @@ def _dataset_problems(dataset: Dataset) -> list[str]:
         found.append(f"{where}: store path '{dataset.store_path}' does not lead to a store")
     if dataset.scoping == Scoping.STORE and not dataset.store_path:
         found.append(f"{where}: a dataset scoped by store needs its store path")
+    if dataset.until_field:
+        until = field_at(model, dataset.until_field)
+        if not (type(time_field) is DateField and type(until) is DateField):
+            found.append(f"{where}: an interval dataset runs from one date field to another")
     for name, path in dataset.dimensions.items():
         if field_at(model, path) is None:
             found.append(f"{where}: dimension '{name}' path '{path}' does not resolve on {dataset.model}")

@@ -13,6 +13,10 @@ How it works (ADR 0005):
    ratio of sums (and a true percentile), never a mean of the keys' ratios.
 3. Each KPI cell is computed from its measures' values at the same (period, key): a ratio with a zero
    denominator has no value (None, shown "—"), never 0.
+4. A KPI that reads the period before (`Kpi.previous`, a growth rate) makes the datasets behind those
+   inputs read one more period, before the range, in the same query; its cells are computed and dropped.
+5. An interval dataset (`Dataset.until_field`) is grouped by key only, with one conditional aggregate per
+   measure and period: the rows in force on the period's last day (or today, for the running period).
 Records whose look-ahead window has not elapsed at `clock.now()` are left out by the measure's Censor.
 """
 
@@ -31,8 +35,10 @@ from django.db.models import (
     CharField,
     Count,
     DateField,
+    Exists,
     FloatField,
     Func,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -61,6 +67,7 @@ from aftersales.kpi.semantic import (
     Measure,
     Scoping,
     dataset_is_dated,
+    prior,
 )
 from aftersales.service.models import Ticket
 
@@ -203,9 +210,12 @@ class MeasureValue:
     n: int  # observations
 
 
+COUNTS = (Aggregation.COUNT, Aggregation.COUNT_DISTINCT, Aggregation.COUNT_REPEATED)
+
+
 def _nothing(measure: Measure) -> MeasureValue:
     """A measure over no rows: a count or sum of nothing is 0, a mean or percentile of nothing is none."""
-    empty = measure.aggregation in (Aggregation.COUNT, Aggregation.COUNT_DISTINCT, Aggregation.SUM)
+    empty = measure.aggregation in COUNTS + (Aggregation.SUM,)
     return MeasureValue(value=0 if empty else None, total=0, n=0)
 
 
@@ -243,6 +253,11 @@ def kpi_values(
     kpis, grain = _validated(codes, start, end, grain, breakdown)
     now = now or clock.now()
     needed = CATALOGUE.closure([kpi.code for kpi in kpis])
+    periods = period_starts(start, end, grain)
+    # A growth rate reads some KPIs in the period before the range too: their datasets read one more period.
+    looking_back = CATALOGUE.closure(list(dict.fromkeys(code for kpi in needed for code in kpi.previous)))
+    before = previous_period_start(periods[0], grain) if looking_back else None
+    reread = {measure.dataset for kpi in looking_back for measure in kpi.measures}
     by_dataset: dict[Dataset, list[Measure]] = defaultdict(list)
     for kpi in needed:
         for measure in kpi.measures:
@@ -264,19 +279,27 @@ def kpi_values(
             user=user,
             stores=stores,
             now=now,
+            lookback=before if dataset in reread else None,
         ).items():
             if key is not None:
                 keys.add(key)
             for code, value in values.items():
                 measured[(dataset.code, code, period, key)] = value
-    periods = period_starts(start, end, grain)
     cells: dict[tuple[str, date, str | None], Cell] = {}
-    for period in periods:
-        # The period's days inside [start, end): what a rate per day (days of supply) divides by.
-        days = (min(next_period_start(period, grain), end) - max(period, start)).days
+    for period in [before, *periods] if before else periods:
+        # The period's days inside [start, end): what a rate per day (days of supply) divides by. The
+        # period before the range is a whole period.
+        days = (
+            min(next_period_start(period, grain), end) - (period if period == before else max(period, start))
+        ).days
+        earlier = previous_period_start(period, grain)
         for key in [*sorted(keys), None]:
-            for kpi in needed:
-                cells[(kpi.code, period, key)] = _cell(kpi, period, key, measured, cells, days, unseen)
+            for kpi in looking_back if period == before else needed:
+                cells[(kpi.code, period, key)] = _cell(
+                    kpi, period, earlier, key, measured, cells, days, unseen
+                )
+    if before:
+        cells = {place: cell for place, cell in cells.items() if place[1] != before}
     return KpiValues(
         kpis=kpis, periods=periods, keys=sorted(keys), breakdown=breakdown, grain=grain, cells=cells
     )
@@ -345,6 +368,11 @@ def period_start_of(day: date, grain: Grain) -> date:
     return date(day.year, 1, 1)
 
 
+def previous_period_start(first: date, grain: Grain) -> date:
+    """The first day of the period before the one starting on `first`."""
+    return period_start_of(first - timedelta(days=1), grain)
+
+
 def next_period_start(first: date, grain: Grain) -> date:
     if grain == Grain.DAY:
         return first + timedelta(days=1)
@@ -411,13 +439,48 @@ def measure_condition(measure: Measure, now: datetime) -> Q | None:
     return condition
 
 
-def dataset_rows(dataset: Dataset, *, start: date, end: date, user, stores=None) -> QuerySet:
+def dataset_rows(
+    dataset: Dataset, *, start: date, end: date, user, stores=None, now: datetime | None = None
+) -> QuerySet:
     """The dataset's rows `user` may see whose attribution time falls in [start, end) of the
     organisation's zone (or, for calendar dates, in [start, end)): what the engine groups, and what the
-    drill-down lists."""
+    drill-down lists. For an interval dataset: the rows in force on the range's last day (or today, when
+    the range runs on past it)."""
+    if dataset.until_field:
+        day = as_of_day(start, end, now or clock.now())
+        return _scoped(dataset, user, stores).filter(_in_force(dataset, day, day))
     since, until, _zone = _bounds(dataset, start, end)
     when = dataset.time_field
     return _scoped(dataset, user, stores).filter(**{f"{when}__gte": since, f"{when}__lt": until})
+
+
+def as_of_day(start: date, end: date, now: datetime) -> date:
+    """The day an interval dataset is read at for the period [start, end): its last day, or today while
+    the period is still running (what is in force now, not what will have lapsed by its end)."""
+    today = now.astimezone(organisation_zone()).date()
+    return max(start, min(end - timedelta(days=1), today))
+
+
+def _in_force(dataset: Dataset, first: date, last: date) -> Q:
+    """Rows of an interval dataset in force on some day of [first, last] (its start day and last day
+    inclusive; no last day: open-ended)."""
+    until = dataset.until_field
+    return Q(**{f"{dataset.time_field}__lte": last}) & (
+        Q(**{f"{until}__isnull": True}) | Q(**{f"{until}__gte": first})
+    )
+
+
+def _range_rows(dataset, *, start, end, grain, user, stores, lookback):
+    """The rows grouped for [start, end), and with `lookback` those of the whole period before the range
+    too (not the days of the range's first period that fall before `start`)."""
+    if lookback is None:
+        return dataset_rows(dataset, start=start, end=end, user=user, stores=stores)
+    rows = dataset_rows(dataset, start=lookback, end=end, user=user, stores=stores)
+    first = period_start_of(start, grain)
+    if first < start:
+        since, until, _zone = _bounds(dataset, first, start)
+        rows = rows.exclude(**{f"{dataset.time_field}__gte": since, f"{dataset.time_field}__lt": until})
+    return rows
 
 
 def _bounds(dataset: Dataset, start: date, end: date):
@@ -429,15 +492,29 @@ def _bounds(dataset: Dataset, start: date, end: date):
     return datetime.combine(start, time(0), tzinfo=zone), datetime.combine(end, time(0), tzinfo=zone), zone
 
 
-def _aggregates(measure: Measure, now: datetime) -> dict[str, Aggregate]:
-    """The SQL aggregates of a measure, named after it."""
+def _aggregates(measure: Measure, now: datetime, *, name: str = "", also: Q | None = None, twins=None):
+    """The SQL aggregates of a measure, named after it (or `name`), over the rows of its condition and
+    `also`. A repeated count needs `twins`: the rows of the group a row's value may occur on again."""
     condition = measure_condition(measure, now)
-    name, field = f"m_{measure.code}", measure.field
+    if also is not None:
+        condition = also if condition is None else condition & also
+    name, field = name or f"m_{measure.code}", measure.field
     match measure.aggregation:
         case Aggregation.COUNT:
             return {name: Count(field, filter=condition)}
         case Aggregation.COUNT_DISTINCT:
             return {name: Count(field, filter=condition, distinct=True)}
+        case Aggregation.COUNT_REPEATED:
+            # A value counts when another row of the same group carries it too.
+            again = twins.filter(**{field: OuterRef(field)}).exclude(pk=OuterRef("pk"))
+            if measure.filter is not None or measure.censor is not None:
+                again = again.filter(measure_condition(measure, now))
+            repeated = Q(Exists(again))
+            return {
+                name: Count(
+                    field, filter=repeated if condition is None else condition & repeated, distinct=True
+                )
+            }
         case Aggregation.SUM | Aggregation.AVG:
             return {name: Sum(field, filter=condition), f"{name}_n": Count(field, filter=condition)}
         case Aggregation.PERCENTILE:
@@ -448,9 +525,9 @@ def _aggregates(measure: Measure, now: datetime) -> dict[str, Aggregate]:
     raise AssertionError(measure.aggregation)
 
 
-def _measure_value(measure: Measure, row: dict) -> MeasureValue:
-    name = f"m_{measure.code}"
-    if measure.aggregation in (Aggregation.COUNT, Aggregation.COUNT_DISTINCT):
+def _measure_value(measure: Measure, row: dict, name: str = "") -> MeasureValue:
+    name = name or f"m_{measure.code}"
+    if measure.aggregation in COUNTS:
         return MeasureValue(value=row[name], total=row[name], n=row[name])
     n, result = row[f"{name}_n"], row[name]
     result = None if result is None else float(result)  # sums of money columns come back as Decimal
@@ -461,26 +538,37 @@ def _measure_value(measure: Measure, row: dict) -> MeasureValue:
     return MeasureValue(value=result, total=0, n=n)
 
 
-def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now):
-    """One SQL query: the measures of one dataset per (period, key) and per period for all keys."""
-    since, until, zone = _bounds(dataset, start, end)
-    rows = dataset_rows(dataset, start=start, end=end, user=user, stores=stores).annotate(
-        kpi_period=_period_of(dataset.time_field, grain, zone, since, until)
-    )
-    aggregates = {}
-    for measure in measures:
-        aggregates.update(_aggregates(measure, now))
+def _key_of(dataset: Dataset, breakdown: str):
+    # An empty dimension (no assignee, no product) is the key "", so that None means all keys.
+    return Coalesce(Cast(dataset.dimensions[breakdown], CharField()), Value(""))
 
-    def grouped(key):
+
+def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now, lookback=None):
+    """One SQL query: the measures of one dataset per (period, key) and per period for all keys."""
+    if dataset.until_field:
+        return _query_as_of(
+            dataset, measures, start=start, end=end, grain=grain, breakdown=breakdown,
+            user=user, stores=stores, now=now, lookback=lookback,
+        )  # fmt: skip
+    since, until, zone = _bounds(dataset, lookback or start, end)
+    rows = _range_rows(
+        dataset, start=start, end=end, grain=grain, user=user, stores=stores, lookback=lookback
+    ).annotate(kpi_period=_period_of(dataset.time_field, grain, zone, since, until))
+
+    def grouped(key, keyed: bool):
+        twins = rows.filter(kpi_period=OuterRef("kpi_period"))
+        if keyed:
+            twins = twins.annotate(kpi_key=key).filter(kpi_key=OuterRef("kpi_key"))
+        aggregates = {}
+        for measure in measures:
+            aggregates.update(_aggregates(measure, now, twins=twins))
         return rows.annotate(kpi_key=key).values("kpi_period", "kpi_key").annotate(**aggregates).order_by()
 
-    all_keys = grouped(Value(None, output_field=CharField()))
+    all_keys = grouped(Value(None, output_field=CharField()), keyed=False)
     if breakdown is None:
         query = all_keys
     else:
-        # An empty dimension (no assignee, no product) is the key "", so that None means all keys.
-        key = Coalesce(Cast(dataset.dimensions[breakdown], CharField()), Value(""))
-        query = grouped(key).union(all_keys, all=True)
+        query = grouped(_key_of(dataset, breakdown), keyed=True).union(all_keys, all=True)
     return {
         (row["kpi_period"], row["kpi_key"]): {
             measure.code: _measure_value(measure, row) for measure in measures
@@ -489,7 +577,38 @@ def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now
     }
 
 
-def _cell(kpi: Kpi, period: date, key, measured, cells, days: int, unseen: set[str]) -> Cell:
+def _query_as_of(dataset, measures, *, start, end, grain, breakdown, user, stores, now, lookback=None):
+    """One SQL query for an interval dataset: per key (and for all keys), one aggregate per measure and
+    period over the rows in force on the period's as-of day."""
+    periods = period_starts(start, end, grain)
+    days = {
+        period: as_of_day(max(period, start), min(next_period_start(period, grain), end), now)
+        for period in periods
+    }
+    if lookback is not None:
+        days[lookback] = as_of_day(lookback, periods[0], now)
+    rows = _scoped(dataset, user, stores).filter(_in_force(dataset, min(days.values()), max(days.values())))
+    aggregates = {}
+    for index, day in enumerate(days.values()):
+        for measure in measures:
+            in_force = _in_force(dataset, day, day)
+            aggregates.update(_aggregates(measure, now, name=f"m_{measure.code}_{index}", also=in_force))
+
+    def grouped(key):
+        return rows.annotate(kpi_key=key).values("kpi_key").annotate(**aggregates).order_by()
+
+    all_keys = grouped(Value(None, output_field=CharField()))
+    query = all_keys if breakdown is None else grouped(_key_of(dataset, breakdown)).union(all_keys, all=True)
+    return {
+        (period, row["kpi_key"]): {
+            measure.code: _measure_value(measure, row, f"m_{measure.code}_{index}") for measure in measures
+        }
+        for row in query
+        for index, period in enumerate(days)
+    }
+
+
+def _cell(kpi: Kpi, period: date, earlier: date, key, measured, cells, days: int, unseen: set[str]) -> Cell:
     def value_of(measure: Measure) -> MeasureValue:
         if measure.dataset.code in unseen:  # not "0 revenue" for a store's viewer, but no value
             return MeasureValue(value=None, total=0, n=0)
@@ -497,9 +616,15 @@ def _cell(kpi: Kpi, period: date, key, measured, cells, days: int, unseen: set[s
 
     if kpi.kind == "expression":
         inputs = [cells[(code, period, key)] for code in kpi.inputs]
-        if any(cell.value is None for cell in inputs):
+        # Outside the periods computed (before the range's period before), the period before has no value.
+        before = [cells.get((code, earlier, key)) for code in kpi.previous]
+        if any(cell is None or cell.value is None for cell in [*inputs, *before]):
             return Cell(kpi.code, period, key, None, n=inputs[0].n)
-        value = kpi.expression({PERIOD_DAYS: days} | {cell.kpi: cell.value for cell in inputs})
+        value = kpi.expression(
+            {PERIOD_DAYS: days}
+            | {cell.kpi: cell.value for cell in inputs}
+            | {prior(cell.kpi): cell.value for cell in before}
+        )
         return Cell(kpi.code, period, key, value, n=inputs[0].n)
     if kpi.kind == "ratio":
         numerator, denominator = value_of(kpi.numerator), value_of(kpi.denominator)

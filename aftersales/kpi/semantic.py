@@ -7,8 +7,12 @@
   (requests by registration time, requests by resolution time): a GROUP BY buckets by one timestamp.
 * A **Measure** is one aggregate over a dataset (count, sum, avg, percentile), with an optional filter and
   an optional right-censoring rule (§0.6).
-* A **Kpi** is a ratio of two measures, a single measure, or an expression over other KPIs, with the
-  names, formula, unit, direction and default target people read on the catalogue page.
+* A **Kpi** is a ratio of two measures, a single measure, or an expression over other KPIs (and, for a
+  growth rate, over their values in the period before: `previous`), with the names, formula, unit,
+  direction and default target people read on the catalogue page.
+* An **interval dataset** (`until_field`) holds rows in force from one day to another, such as a
+  certificate's validity: its measures count the rows in force on the last day of each period (a stock
+  "as of" the period end), not the rows that started in it.
 
 The engine (`kpi.engine`) turns these into SQL; the registry is `kpi.catalogue`; `kpi.checks` validates
 both at start-up.
@@ -28,6 +32,12 @@ from django.db.models import DateTimeField, Expression, Q
 PERIOD_DAYS = "period_days"  # an expression also reads the number of days of its period under this name
 
 
+def prior(code: str) -> str:
+    """The name under which an expression reads the value of KPI `code` in the period before its own
+    (same grain, same breakdown key): for the KPIs listed in `Kpi.previous`."""
+    return f"{code}@previous"
+
+
 class Grain(StrEnum):
     DAY = "day"
     WEEK = "week"  # ISO weeks, starting on Monday
@@ -39,6 +49,9 @@ class Grain(StrEnum):
 class Aggregation(StrEnum):
     COUNT = "count"
     COUNT_DISTINCT = "count_distinct"
+    # The distinct values of `field` that occur on at least two rows of the same period and breakdown key
+    # (customers who bought twice): rows whose `field` is empty are out.
+    COUNT_REPEATED = "count_repeated"
     SUM = "sum"
     AVG = "avg"
     PERCENTILE = "percentile"
@@ -90,6 +103,9 @@ class Dataset:
     description: str = ""
     scoping: Scoping = Scoping.REQUEST
     store_path: str = ""  # Scoping.STORE: ORM path to the row's store; Scoping.COMPANY: to its empty store
+    # An interval dataset: the last day (inclusive; empty = open-ended) of the interval that starts on
+    # `time_field` (a DateField). A row counts in each period whose last day the interval covers.
+    until_field: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +145,7 @@ class Kpi:
     measure: Measure | None = None  # single: the measure's value
     inputs: tuple[str, ...] = ()  # expression: codes of the KPIs it reads ...
     expression: Callable[[Mapping[str, float]], float] | None = None  # ... and how (and PERIOD_DAYS)
+    previous: tuple[str, ...] = ()  # inputs also read for the period before, as `prior(code)`
     scale: float = 1.0  # the value is multiplied by it (minutes -> hours: 1/60; NPS: 100)
     variant: str = ""  # which formula variant is the default, and why
     target: float | None = None  # in the stored unit (a fraction for %)

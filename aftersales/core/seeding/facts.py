@@ -1,6 +1,7 @@
-"""The business data of the demo: `--months` of sales deals, inventory, costs, attendance, employee
-surveys, finance, market, production, quality, suppliers, training, documents, improvement projects,
-certifications and service audits for the seeded stores, imported through the facts import (one
+"""The business data of the demo: `--months` of sales deals (with their customers, some buying twice),
+inventory, costs, attendance, employee surveys, finance, market, production, quality, suppliers,
+training, documents, improvement projects, certifications, service audits, quality objectives and
+service opportunities for the seeded stores, imported through the facts import (one
 `ImportBatch` per dataset, source "demo seed") so it is validated like any file.
 
 Deterministic: a random stream of its own (from `--seed`), so the tickets' streams are untouched. Small
@@ -61,7 +62,8 @@ def _working_days(month: date) -> int:
     return sum(1 for n in range(days) if (month + timedelta(n)).weekday() < 5)
 
 
-def build(s: Seed, org: OrgData) -> dict[str, list[dict]]:
+def build(s: Seed, org: OrgData, phones: dict[str, list[str]] | None = None) -> dict[str, list[dict]]:
+    """The rows of every dataset; `phones`: the seeded customers' phone numbers per store code."""
     rng = random.Random(s.seed * 7919 + 4)
     months = _months(s)
     rows: dict[str, list[dict]] = defaultdict(list)
@@ -186,7 +188,88 @@ def build(s: Seed, org: OrgData) -> dict[str, list[dict]]:
     _quality(rng, rows, s, months)
     _training(rng, rows, org, months, s)
     _records(rng, rows, s)
+    # The later additions draw from a stream of their own: the rows above stay as they were.
+    more = random.Random(s.seed * 7919 + 5)
+    _deal_customers(more, rows, phones or {})
+    _objectives(more, rows, org, months, s)
+    _opportunities(more, rows, org, months, s, phones or {})
     return rows
+
+
+def _deal_customers(rng, rows, phones: dict[str, list[str]]) -> None:
+    """Most deals name a customer of the store; about one in eight goes to a customer who already
+    bought from the store that month (a second car for the family, a fleet top-up)."""
+    bought: dict[tuple[str, date], list[str]] = defaultdict(list)
+    for deal in rows["sales_deals"]:
+        pool = phones.get(deal["store"])
+        if not pool or rng.random() < 0.1:
+            continue
+        earlier = bought[(deal["store"], deal["date"].replace(day=1))]
+        phone = rng.choice(earlier) if earlier and rng.random() < 0.12 else rng.choice(pool)
+        earlier.append(phone)
+        deal["customer"] = phone
+
+
+OBJECTIVES = (
+    ("QO-FPY", "一次交验合格率(%)", "at_least", 98, 96.5, 99.5),
+    ("QO-NCR", "产品不合格率(%)", "at_most", 2, 0.8, 2.8),
+    ("QO-OTD", "供应商准时交付率(%)", "at_least", 95, 92, 99),
+)
+
+
+def _objectives(rng, rows, org: OrgData, months: list[date], s: Seed) -> None:
+    """Company-wide quality objectives every month and each store's service compliance objective; the
+    running month's are not assessed yet."""
+    for month in months:
+        assessed = month + relativedelta(months=1) <= s.today
+        for code, name, direction, target, low, high in OBJECTIVES:
+            rows["quality_objectives"].append(
+                {
+                    "month": month,
+                    "store": "",
+                    "code": code,
+                    "name": name,
+                    "target_value": target,
+                    "actual_value": round(rng.uniform(low, high), 2) if assessed else None,
+                    "direction": direction,
+                }
+            )
+        for store in org.stores:
+            rows["quality_objectives"].append(
+                {
+                    "month": month,
+                    "store": store.spec.code,
+                    "code": "QO-SVC",
+                    "name": "服务规范符合率(%)",
+                    "target_value": 92,
+                    "actual_value": round(rng.uniform(88, 99), 1) if assessed else None,
+                    "direction": "at_least",
+                }
+            )
+
+
+def _opportunities(rng, rows, org: OrgData, months: list[date], s: Seed, phones) -> None:
+    """Sales opportunities raised in service: a few a month per store, about a third converted, most of
+    those within 90 days."""
+    kinds = ("vehicle", "upgrade", "accessory", "extended_warranty")
+    for store in org.stores:
+        code = store.spec.code
+        for month in months:
+            days = _days(month, s)
+            for n in range(rng.randint(4, 12) if days else 0):
+                created = rng.choice(days)
+                converted = created + timedelta(days=rng.randint(0, 130)) if rng.random() < 0.35 else None
+                pool = phones.get(code)
+                rows["service_opportunities"].append(
+                    {
+                        "code": f"OP-{code}-{month:%Y%m}-{n + 1:03d}",
+                        "store": code,
+                        "customer": rng.choice(pool) if pool else "",
+                        "created_on": created,
+                        "kind": rng.choice(kinds),
+                        "converted_on": converted if converted is not None and converted < s.today else None,
+                    }
+                )
 
 
 def _finance(rng, rows, org: OrgData, months: list[date], revenue) -> None:
@@ -412,15 +495,23 @@ ORDER = (
     "improvement_projects",
     "certifications",
     "service_audits",
+    "quality_objectives",
+    "service_opportunities",
 )
 
 
 def seed_facts(s: Seed, org: OrgData) -> dict[str, int]:
+    from aftersales.customers.models import Customer
     from aftersales.facts.datasets import DATASETS
     from aftersales.facts.models import ImportBatch
     from aftersales.facts.services import facts_import_records
 
-    rows = build(s, org)
+    phones: dict[str, list[str]] = defaultdict(list)
+    for store, phone in (
+        Customer.objects.exclude(phone="").order_by("pk").values_list("home_store__code", "phone")
+    ):
+        phones[store].append(phone)
+    rows = build(s, org, phones)
     counts = {}
     for code in ORDER:
         batch = facts_import_records(

@@ -119,6 +119,8 @@ def test_the_catalogue_lists_the_callers_datasets(manager_a):
         "employee_survey",
         "finance",
         "service_audits",
+        "quality_objectives",
+        "service_opportunities",
     ]
     assert body[0]["natural_key"] == ["deal_number"] and body[0]["time_field"] == "date"
     assert body[0]["columns"][0] == {

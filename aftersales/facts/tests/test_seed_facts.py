@@ -24,7 +24,12 @@ def seed(**options) -> str:
 def digest() -> str:
     h = hashlib.sha256()
     # references by code: ids differ after a reset
-    codes = {"store": "store__code", "person": "person__username", "session": "session__code"}
+    codes = {
+        "store": "store__code",
+        "person": "person__username",
+        "session": "session__code",
+        "customer": "customer__phone",
+    }
     for dataset in REGISTRY:
         fields = [codes.get(c.field, c.field) for c in dataset.columns]
         for row in dataset.model.objects.order_by(*fields).values_list(*fields):

@@ -70,6 +70,8 @@ def test_the_dataset_list_shows_the_managers_datasets_and_their_own_stores_rows(
         "employee_survey",
         "finance",
         "service_audits",
+        "quality_objectives",
+        "service_opportunities",
     ]
     assert summaries["sales_deals"].rows == 1
     assert summaries["sales_deals"].last_import is None  # the console's import is not theirs
