@@ -128,6 +128,10 @@ def _measure_problems(measure: Measure) -> list[str]:
         found.append(f"{where}: a percentile measure, and only it, gives its percentile")
     elif measure.percentile is not None and not 0 < measure.percentile < 1:
         found.append(f"{where}: percentile {measure.percentile} is not between 0 and 1")
+    if measure.aggregation == Aggregation.COUNT_REPEATED and (
+        isinstance(measure.field, Expression) or measure.dataset.until_field
+    ):
+        found.append(f"{where}: a repeated count reads a field (not an expression) of a dataset of events")
     try:
         model = apps.get_model(measure.dataset.model)
     except (LookupError, ValueError):

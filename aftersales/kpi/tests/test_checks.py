@@ -118,3 +118,41 @@ def test_every_kind_of_mistake_is_reported():
         assert message in found, f"{message!r} not in {found}"
     assert any(m.startswith("measure 'broken.bad': filter does not apply to service.Ticket") for m in found)
     assert len(found) == len(expected) + 1
+
+
+def test_mistakes_in_growth_rates_intervals_and_repeated_counts_are_reported():
+    from django.db.models import F
+
+    timestamps = Dataset(
+        code="timestamps",
+        model="service.Ticket",
+        time_field="created_at",
+        until_field="resolved_at",
+        ticket_path="",
+        dimensions={},
+    )
+    deals = Dataset(code="deals", model="facts.SalesDeal", time_field="date", ticket_path="", dimensions={})
+    found = problems(
+        Catalogue(
+            kpis=(
+                kpi("base"),
+                kpi(
+                    "growth",
+                    measure=None,
+                    inputs=("base",),
+                    previous=("other",),
+                    expression=lambda v: 0,
+                ),
+                kpi("stock", measure=Measure("open", timestamps, Aggregation.COUNT)),
+                kpi(
+                    "repeats",
+                    measure=Measure("repeats", deals, Aggregation.COUNT_REPEATED, field=F("customer") + 0),
+                ),
+            )
+        )
+    )
+    assert found == [
+        "KPI 'growth': reads 'other' of the period before, but not among its inputs",
+        "dataset 'timestamps': an interval dataset runs from one date field to another",
+        "measure 'deals.repeats': a repeated count reads a field (not an expression) of a dataset of events",
+    ]

@@ -221,3 +221,29 @@ def test_certificates_are_company_wide(certificates, manager_a):
 
 def test_no_certificates_none_valid(executive):
     assert values(executive, "certifications_valid", MAR, APR) == {(MAR, None): 0}
+
+
+def test_growth_in_the_snapshots_across_chunk_boundaries(deals, frozen_clock, monkeypatch):
+    from aftersales.kpi import services
+    from aftersales.kpi.models import KpiSnapshot
+
+    frozen_clock(datetime(2026, 4, 15, 12, tzinfo=SHANGHAI))
+    # one period per chunk: every chunk's growth needs the period of the chunk before
+    monkeypatch.setattr(services, "PERIODS_PER_CHUNK", 1)
+    services.kpi_snapshots_refresh(since=FEB)
+    stored = {
+        (row.period_start, row.key): row.value
+        for row in KpiSnapshot.objects.filter(kpi="sales_growth", grain="month")
+    }
+    assert stored == pytest.approx(
+        {
+            (FEB, ""): None,
+            (FEB, "store-a"): None,
+            (MAR, ""): 1.0,
+            (MAR, "store-a"): 0.5,
+            (MAR, "store-b"): None,
+            (APR, ""): -1.0,
+            (APR, "store-a"): -1.0,
+            (APR, "store-b"): -1.0,
+        }
+    )
