@@ -202,8 +202,13 @@ def _retail_with(product: str) -> Measure:
 
 # Repeat purchase (§5): customers named on the deals, counted once per period (and key); a deal without a
 # customer is in neither count.
-paying_customers = Measure("customers", SALES_DEALS, Aggregation.COUNT_DISTINCT, field="customer")
-repeat_customers = Measure("repeat_customers", SALES_DEALS, Aggregation.COUNT_REPEATED, field="customer")
+WITH_CUSTOMER = Q(customer__isnull=False)
+paying_customers = Measure(
+    "customers", SALES_DEALS, Aggregation.COUNT_DISTINCT, field="customer", filter=WITH_CUSTOMER
+)
+repeat_customers = Measure(
+    "repeat_customers", SALES_DEALS, Aggregation.COUNT_REPEATED, field="customer", filter=WITH_CUSTOMER
+)
 # Business conversion (§2): converted within W = 90 days of the opportunity; an opportunity counts once
 # converted in the window or once its 90 days are over (§0.6).
 CONVERSION_WINDOW = timedelta(days=90)

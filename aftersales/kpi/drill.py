@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Expression, F, Q, QuerySet
+from django.db.models import Exists, Expression, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -107,7 +107,10 @@ class Drill:
     @property
     def distinct_field(self) -> str | None:
         """For a distinct count (customers), what is counted once however many rows it has."""
-        if self.measure.aggregation == Aggregation.COUNT_DISTINCT and isinstance(self.measure.field, str):
+        if self.measure.aggregation in (
+            Aggregation.COUNT_DISTINCT,
+            Aggregation.COUNT_REPEATED,
+        ) and isinstance(self.measure.field, str):
             return self.measure.field
         return None
 
@@ -166,6 +169,10 @@ def kpi_drill(
         # A person's own rows: their requests, their attendance; a store's sales are not anybody's own.
         own = dataset.dimensions.get(OWN_DIMENSION)
         rows = rows.filter(**{own: user.get_username()}) if own else rows.none()
+    if measure.aggregation == Aggregation.COUNT_REPEATED:
+        # A repeat customer's rows: those whose value another row listed carries too.
+        again = rows.filter(**{measure.field: OuterRef(measure.field)}).exclude(pk=OuterRef("pk"))
+        rows = rows.filter(Exists(again))
     model = apps.get_model(dataset.model)
     if dataset.scoping == Scoping.REQUEST:
         ticket = f"{dataset.ticket_path}__" if dataset.ticket_path else ""

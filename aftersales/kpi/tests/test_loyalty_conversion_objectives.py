@@ -186,3 +186,17 @@ def test_quality_objectives_met_over_set(objectives, executive):
 
 def test_a_store_manager_gets_their_stores_objectives_only(objectives, manager_a):
     assert values(manager_a, "quality_objectives_achieved", MAR, APR) == pytest.approx({(MAR, None): 1.0})
+
+
+def test_the_repeat_customers_drill_into_their_deals(deals, executive):
+    from aftersales.kpi.drill import kpi_drill
+
+    args = {"code": "repeat_purchase_rate", "start": MAR, "end": APR, "user": executive}
+    repeats = kpi_drill(part="numerator", **args)
+    # c1's two deals at A, c2's at A and B; not c3's single March deal, not D4 without a customer
+    assert sorted(repeats.rows.values_list("deal_number", flat=True)) == ["D1", "D2", "D3", "D5"]
+    assert repeats.distinct_field == "customer"
+    at_a = kpi_drill(part="numerator", breakdown="store", key="store-a", **args)
+    assert sorted(at_a.rows.values_list("deal_number", flat=True)) == ["D1", "D2"]
+    paying = kpi_drill(part="denominator", **args)
+    assert sorted(paying.rows.values_list("deal_number", flat=True)) == ["D1", "D2", "D3", "D5", "D6"]
