@@ -33,3 +33,25 @@ class PeriodicJobRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_enqueued_at}"
+
+
+class KpiStaleDay(models.Model):
+    """A calendar day (in the organisation's zone) whose stored KPI values are out of date: a write to
+    data the KPIs read touched it. The kpi app drains these marks and recomputes the periods holding
+    them (`kpi.services.kpi_snapshots_refresh_stale`).
+
+    In core, not in kpi: the apps below kpi (service, surveys, facts) write the marks, and dependencies
+    point one way (DESIGN §3). Marks are appended, never upserted: one plain INSERT in the writer's
+    transaction, and a refresh deletes exactly the rows it read, so a mark committed while it runs stays
+    for the next one."""
+
+    day = models.DateField(_("day"))
+    marked_at = models.DateTimeField(_("marked"), default=clock.now)
+
+    class Meta:
+        ordering = ["day", "id"]
+        verbose_name = _("stale KPI day")
+        verbose_name_plural = _("stale KPI days")
+
+    def __str__(self) -> str:
+        return f"{self.day} @ {self.marked_at}"

@@ -36,6 +36,10 @@ JOBS: list[PeriodicJob] = [
     PeriodicJob(
         "complaint-escalation", timedelta(minutes=1), "aftersales.service.tasks.complaint_escalation_task"
     ),
+    # KPI snapshots: the periods writes marked stale, each minute; everything recent, once a day (the
+    # values right-censoring changes as time passes, with no write to mark them: ADR 0009).
+    PeriodicJob("kpi-snapshots", timedelta(minutes=1), "aftersales.kpi.tasks.kpi_snapshots_task"),
+    PeriodicJob("kpi-reconcile", timedelta(hours=24), "aftersales.kpi.tasks.kpi_reconcile_task"),
     PeriodicJob(
         "mail-poll",
         timedelta(seconds=settings.AFTERSALES_IMAP_INTERVAL),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import User
 from aftersales.core.errors import ApplicationError, NotAllowed
+from aftersales.core.staleness import stale_days_mark
 from aftersales.facts import writer
 from aftersales.facts.datasets import DATASETS, Dataset
 from aftersales.facts.models import ImportBatch
@@ -138,12 +139,15 @@ def _apply(
         with transaction.atomic():
             batch.status = ImportBatch.Status.APPLIED
             batch.save()
+            days_left = writer.days_left(spec, work)
             writer.write(
                 spec,
                 work,
                 batch_id=batch.pk,
                 progress=(lambda done: progress("write", done, total)) if progress else None,
             )
+            # The KPI values of every day the import wrote to (or moved a row away from) are stale.
+            stale_days_mark(days_left | writer.batch_days(spec, batch.pk))
             batch.duration_ms = _elapsed_ms(started)
             batch.save(update_fields=["duration_ms", "updated_at"])
     except DatabaseError as exc:

@@ -141,3 +141,25 @@ def write(
             done += len(chunk)
             if progress:
                 progress(done)
+
+
+def days_left(dataset: Dataset, work: Plan) -> set:
+    """The days (`time_field` values) the rows about to be updated are stored on, read before the update:
+    a row whose natural key does not hold its day (a deal by its number) may move to another day, and
+    the KPIs of the one it leaves change too."""
+    if dataset.time_field.split("__")[0] in dataset.key:
+        return set()  # the key fixes the day: an updated row stays where it is
+    manager = dataset.model._default_manager
+    ids = [pk for pk, _row in work.updates]
+    days: set = set()
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        chunk = ids[start : start + LOOKUP_CHUNK]
+        days.update(manager.filter(pk__in=chunk).values_list(dataset.time_field, flat=True).distinct())
+    return days
+
+
+def batch_days(dataset: Dataset, batch_id: int) -> set:
+    """The days (`time_field` values) of the rows an import wrote, read after writing them: the
+    rows' KPIs are placed by them (kpi.business reads the same fields)."""
+    manager = dataset.model._default_manager
+    return set(manager.filter(import_batch_id=batch_id).values_list(dataset.time_field, flat=True).distinct())

@@ -9,7 +9,8 @@ from aftersales.kpi.models import KpiSnapshot, KpiTarget
 
 @admin.register(KpiSnapshot)
 class KpiSnapshotAdmin(admin.ModelAdmin):
-    """Read-only: snapshots are written by `aftersales kpi refresh` only."""
+    """Read-only: snapshots are written by the refreshes only (`kpi.services`: the command, the worker's
+    kpi-snapshots and kpi-reconcile jobs)."""
 
     list_display = [
         "kpi",

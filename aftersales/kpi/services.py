@@ -1,12 +1,17 @@
-"""Writes of the KPI app: refreshing the stored snapshots from the engine."""
+"""Writes of the KPI app: refreshing the stored snapshots from the engine.
 
-from collections.abc import Callable
+Three ways in, one writer (`_refresh_periods`): `kpi_snapshots_refresh` recomputes every period from a
+day on (the command, the nightly reconcile); `kpi_snapshots_refresh_days` only the periods holding some
+days; `kpi_snapshots_refresh_stale` drains the days the write services marked (`core.staleness`)."""
+
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
+from django.db import connections, router, transaction
 
 from aftersales.core import clock
+from aftersales.core.models import KpiStaleDay
 from aftersales.kpi.catalogue import CATALOGUE
 from aftersales.kpi.engine import (
     kpi_values,
@@ -20,6 +25,15 @@ from aftersales.kpi.semantic import Grain
 
 PERIODS_PER_CHUNK = 12  # periods computed and written together: one transaction, one progress line
 
+# What the snapshots hold: these grains, each for all keys (None) and per key of these breakdowns. The
+# one list the refreshes (full, of marked days, nightly) share; readers of snapshots read it too.
+SNAPSHOT_GRAINS: tuple[Grain, ...] = (Grain.MONTH,)
+SNAPSHOT_BREAKDOWNS: tuple[str | None, ...] = (None, "store")
+
+SNAPSHOT_WRITE_LOCK = 0x6B70_6973  # PostgreSQL advisory lock key ("kpis"), the same in every process
+RECONCILE_MONTHS = 24  # the nightly reconcile recomputes this many months back (and the current one)
+DELETE_CHUNK = 500  # marks deleted per statement (ids in one IN list)
+
 
 @dataclass(frozen=True)
 class RefreshProgress:
@@ -32,55 +46,153 @@ class RefreshProgress:
     rows: int  # snapshot rows written by this chunk
 
 
+Progress = Callable[[RefreshProgress], None]
+
+
+def _current_period(grain: Grain) -> date:
+    return period_start_of(clock.now().astimezone(organisation_zone()).date(), grain)
+
+
 def kpi_snapshots_refresh(
     *,
     since: date,
-    grain: Grain | str = Grain.MONTH,
-    breakdowns: tuple[str | None, ...] = (None, "store"),
-    progress: Callable[[RefreshProgress], None] = lambda step: None,
+    grain: Grain | str = SNAPSHOT_GRAINS[0],
+    breakdowns: tuple[str | None, ...] = SNAPSHOT_BREAKDOWNS,
+    progress: Progress = lambda step: None,
 ) -> int:
     """Recompute every KPI for every `grain` period from the one containing `since` to the current one,
-    for all keys and per key of each breakdown (the KPIs that have it), and replace the stored snapshots of those periods (rows
-    of keys that no longer appear go too). Company-wide: snapshots are not scoped; readers scope.
-    Returns the number of rows written."""
+    for all keys and per key of each breakdown (the KPIs that have it), and replace the stored snapshots
+    of those periods (rows of keys that no longer appear go too). Company-wide: snapshots are not
+    scoped; readers scope. Returns the number of rows written."""
     grain = Grain(grain)
-    today = clock.now().astimezone(organisation_zone()).date()
-    periods = period_starts(since, next_period_start(period_start_of(today, grain), grain), grain)
+    periods = period_starts(since, next_period_start(_current_period(grain), grain), grain)
+    return _refresh_periods(periods, grain=grain, breakdowns=breakdowns, progress=progress)
+
+
+def kpi_snapshots_refresh_days(
+    days: Iterable[date],
+    *,
+    grains: tuple[Grain, ...] = SNAPSHOT_GRAINS,
+    breakdowns: tuple[str | None, ...] = SNAPSHOT_BREAKDOWNS,
+    progress: Progress = lambda step: None,
+) -> int:
+    """Recompute only the periods (of each grain) that hold one of `days`, up to the current period (a
+    future day has no period stored yet). Returns the number of rows written."""
+    days = set(days)
+    written = 0
+    for grain in grains:
+        current = _current_period(grain)
+        periods = sorted({period_start_of(day, grain) for day in days})
+        periods = [period for period in periods if period <= current]
+        written += _refresh_periods(periods, grain=grain, breakdowns=breakdowns, progress=progress)
+    return written
+
+
+@dataclass(frozen=True)
+class StaleRefresh:
+    marks: int  # marks drained
+    days: list[date]  # the distinct days they named
+    rows: int  # snapshot rows written
+
+
+def kpi_snapshots_refresh_stale(*, progress: Progress = lambda step: None) -> StaleRefresh:
+    """Drain the stale-day marks: recompute the periods holding their days, then delete exactly the marks
+    read. A mark committed meanwhile (even one with a lower id, from a transaction that began earlier)
+    was not read, so it stays and the next run recomputes its period again. Every mark read was
+    committed with its change, so the recomputation (which reads afterwards) sees that change."""
+    marks = list(KpiStaleDay.objects.values_list("pk", "day"))
+    days = sorted({day for _pk, day in marks})
+    rows = kpi_snapshots_refresh_days(days, progress=progress) if days else 0
+    ids = [pk for pk, _day in marks]
+    for start in range(0, len(ids), DELETE_CHUNK):
+        KpiStaleDay.objects.filter(pk__in=ids[start : start + DELETE_CHUNK]).delete()
+    return StaleRefresh(marks=len(marks), days=days, rows=rows)
+
+
+def reconcile_since() -> date:
+    """The first day the nightly reconcile recomputes: the first of the month RECONCILE_MONTHS back."""
+    month = _current_period(Grain.MONTH)
+    months = month.year * 12 + month.month - 1 - RECONCILE_MONTHS
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def kpi_snapshots_reconcile(*, progress: Progress = lambda step: None) -> int:
+    """Recompute every stored grain and breakdown over the last RECONCILE_MONTHS months, whatever was
+    marked. It catches what no write marks: right-censored KPIs change as "now" moves (a repair's 30 days
+    run out, a response deadline passes, a customer's six months end) without any row changing, and
+    rows changed outside the services (the admin, a shell, a migration)."""
+    since = reconcile_since()
+    return sum(
+        kpi_snapshots_refresh(since=since, grain=grain, breakdowns=SNAPSHOT_BREAKDOWNS, progress=progress)
+        for grain in SNAPSHOT_GRAINS
+    )
+
+
+def _runs(periods: list[date], grain: Grain) -> list[list[date]]:
+    """`periods` (sorted) cut into runs of consecutive periods, at most PERIODS_PER_CHUNK long: each run
+    is one engine call over a half-open range and one transaction."""
+    runs: list[list[date]] = []
+    for period in periods:
+        run = runs[-1] if runs else None
+        if run and len(run) < PERIODS_PER_CHUNK and next_period_start(run[-1], grain) == period:
+            run.append(period)
+        else:
+            runs.append([period])
+    return runs
+
+
+def _serialize_snapshot_writes() -> None:
+    """Let one transaction at a time replace snapshots: two refreshes of the same period at once (the
+    minute job and the nightly one, or the command) would otherwise both delete, then both insert the
+    same keys. PostgreSQL: a transaction-scoped advisory lock; SQLite has a single writer anyway."""
+    connection = connections[router.db_for_write(KpiSnapshot)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SNAPSHOT_WRITE_LOCK])
+
+
+def _refresh_periods(
+    periods: list[date], *, grain: Grain, breakdowns: tuple[str | None, ...], progress: Progress
+) -> int:
     written = 0
     for breakdown in breakdowns:
         codes = [kpi.code for kpi in CATALOGUE.breakable_by(breakdown)]
-        for index in range(0, len(periods), PERIODS_PER_CHUNK):
-            chunk = periods[index : index + PERIODS_PER_CHUNK]
-            end = next_period_start(chunk[-1], grain)
+        done = 0
+        for run in _runs(periods, grain):
+            end = next_period_start(run[-1], grain)
+            # Computed outside the transaction (on SQLite a write transaction blocks every writer, new
+            # requests too); stamped with the moment reading began, so that of two refreshes of a
+            # period at once the one that read later wins whichever writes last.
+            started = clock.now()
             values = kpi_values(
-                codes=codes, start=chunk[0], end=end, grain=grain, breakdown=breakdown, user=None
+                codes=codes, start=run[0], end=end, grain=grain, breakdown=breakdown, user=None
             )
-            computed_at = clock.now()
-            rows = [
-                KpiSnapshot(
-                    kpi=cell.kpi,
-                    grain=grain,
-                    period_start=cell.period,
-                    breakdown=breakdown or "",
-                    key=cell.key or "",
-                    value=cell.value,
-                    numerator=cell.numerator,
-                    denominator=cell.denominator,
-                    n=cell.n,
-                    computed_at=computed_at,
-                )
-                for cell in values.cells.values()
-                if breakdown is None or cell.key is not None  # the all row is stored once, unbroken
-            ]
             with transaction.atomic():
-                KpiSnapshot.objects.filter(
-                    grain=grain, breakdown=breakdown or "", period_start__gte=chunk[0], period_start__lt=end
-                ).delete()
+                _serialize_snapshot_writes()
+                stored = KpiSnapshot.objects.filter(
+                    grain=grain, breakdown=breakdown or "", period_start__gte=run[0], period_start__lt=end
+                )
+                newer = set(stored.filter(computed_at__gt=started).values_list("period_start", flat=True))
+                rows = [
+                    KpiSnapshot(
+                        kpi=cell.kpi,
+                        grain=grain,
+                        period_start=cell.period,
+                        breakdown=breakdown or "",
+                        key=cell.key or "",
+                        value=cell.value,
+                        numerator=cell.numerator,
+                        denominator=cell.denominator,
+                        n=cell.n,
+                        computed_at=started,
+                    )
+                    for cell in values.cells.values()
+                    # the all row is stored once, unbroken; a period refreshed meanwhile keeps its rows
+                    if (breakdown is None or cell.key is not None) and cell.period not in newer
+                ]
+                stored.exclude(period_start__in=newer).delete()
                 KpiSnapshot.objects.bulk_create(rows, batch_size=1000)
             written += len(rows)
-            progress(
-                RefreshProgress(
-                    grain, breakdown, chunk[0], chunk[-1], index + len(chunk), len(periods), len(rows)
-                )
-            )
+            done += len(run)
+            progress(RefreshProgress(grain, breakdown, run[0], run[-1], done, len(periods), len(rows)))
     return written

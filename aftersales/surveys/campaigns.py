@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from aftersales.accounts.models import Store, User
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, IllegalTransition, NotAllowed
+from aftersales.core.staleness import stale_days_mark
 from aftersales.customers.models import Asset, Customer, ProductCategory
 from aftersales.service.models import Ticket
 from aftersales.service.notifications import _send_after_commit
@@ -424,6 +425,8 @@ def campaign_send_batch(*, campaign: Campaign, now: datetime | None = None) -> B
             _invitation_mail(campaign=campaign, customer=customer, token=token, expires_at=expires_at)
             invited += 1
         CampaignRecipient.objects.bulk_update(pending, ["batch", "handled_at", "invitation", "skipped"])
+        if invited:
+            stale_days_mark([now])  # the invitations' sending day: response-rate KPIs count them
         fields = ["status", "updated_at"]
         if pending:
             campaign.batches_sent, campaign.last_batch_at = batch, now

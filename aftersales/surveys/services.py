@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from aftersales.accounts.models import User
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotAllowed
+from aftersales.core.staleness import stale_days_mark
 from aftersales.service.models import Ticket, TicketEvent, Visit
 from aftersales.service.models.tickets import Status
 from aftersales.service.notifications import _send_after_commit
@@ -131,6 +132,7 @@ def survey_invite(
                 sent_at=now if mailed else None,
                 expires_at=now + timedelta(days=expiry_days()),
             )
+            stale_days_mark([invitation.sent_at])  # KPIs place an invitation by its sending
             if mailed:
                 _invitation_mail(ticket=ticket, token=token, expires_at=invitation.expires_at)
     except IntegrityError:
@@ -461,6 +463,8 @@ def survey_respond(*, token: str, answers: dict, now: datetime | None = None) ->
         SurveyAnswer.objects.bulk_create(rows)
         invitation.answered_at = now
         invitation.save(update_fields=["answered_at", "updated_at"])
+        # Answers are placed by the response, the invitation (now answered) by its sending.
+        stale_days_mark([response.created_at, invitation.sent_at])
         response.invitation = invitation
         if invitation.ticket_id is not None:  # a campaign's answer opens no follow-up: see campaigns.py
             recovery_open(response=response, answers=rows)

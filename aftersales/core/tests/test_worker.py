@@ -127,7 +127,7 @@ def test_worker_once_enqueues_due_jobs_and_runs_them_from_the_database_queue(
     assert sample_tasks.calls == ["record_call"]
 
 
-def test_the_schedule_declares_the_sla_scan_every_minute():
+def test_the_schedule_declares_every_periodic_job():
     assert [(job.name, job.every, job.task_path, job.enabled_by) for job in schedule.JOBS] == [
         ("sla-scan", timedelta(minutes=1), "aftersales.service.tasks.sla_scan_task", ""),
         ("survey-dispatch", timedelta(minutes=10), "aftersales.surveys.tasks.survey_dispatch_task", ""),
@@ -139,6 +139,8 @@ def test_the_schedule_declares_the_sla_scan_every_minute():
             "aftersales.service.tasks.complaint_escalation_task",
             "",
         ),
+        ("kpi-snapshots", timedelta(minutes=1), "aftersales.kpi.tasks.kpi_snapshots_task", ""),
+        ("kpi-reconcile", timedelta(hours=24), "aftersales.kpi.tasks.kpi_reconcile_task", ""),
         (
             "mail-poll",
             timedelta(minutes=1),

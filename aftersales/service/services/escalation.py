@@ -13,7 +13,7 @@ from aftersales.service import notifications
 from aftersales.service.models import Ticket
 from aftersales.service.models.tickets import OPEN_STATUSES, PAUSED_STATUSES
 from aftersales.service.services.sla import escalation_steps, warning_threshold
-from aftersales.service.services.state import event_record
+from aftersales.service.services.state import event_record, mark_kpi_days
 
 
 def _escalation_recipients(ticket: Ticket, level: int) -> list[User]:
@@ -81,6 +81,7 @@ def _escalate(ticket: Ticket, target: str, level: int, now: datetime) -> bool:
     )
     if not updated:
         return False
+    mark_kpi_days(ticket)  # a breach decides the request's SLA attainment
     if ticket.escalation_level == 0:
         event_record(ticket=ticket, type="sla_breached", actor=None, payload={"target": target})
     recipients = _escalation_recipients(ticket, level)

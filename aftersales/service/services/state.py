@@ -1,11 +1,15 @@
-"""The three steps every ticket write shares: lock the row, check and apply a status move (stopping
-or restarting the SLA clock), and append the event."""
+"""The steps every ticket write shares: lock the row, check and apply a status move (stopping or
+restarting the SLA clock), append the event, and mark the days whose KPI values the write changes."""
+
+from collections.abc import Iterable
+from datetime import datetime
 
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import User
 from aftersales.core import clock
 from aftersales.core.errors import IllegalTransition
+from aftersales.core.staleness import stale_days_mark
 from aftersales.service.lifecycle import can_move
 from aftersales.service.models import Ticket, TicketEvent
 from aftersales.service.models.tickets import Kind, Status
@@ -76,8 +80,35 @@ def move_status(
     return changed
 
 
-def save_fields(ticket: Ticket, fields: list[str]) -> None:
+# Request fields that its survey answers and invitations are broken down by (kpi.catalogue reaches their
+# dimensions through the request): changing one re-files those rows, placed by their own timestamps.
+REFILING_FIELDS = frozenset(
+    {"store", "customer", "asset", "fault_category", "assignee", "channel", "kind", "priority"}
+)
+
+
+def save_fields(ticket: Ticket, fields: list[str], *, stale_too: Iterable[datetime | None] = ()) -> None:
+    """Save `fields` and mark the KPI days the change touches (`stale_too`: timestamps the request was
+    placed by before this change, such as an earlier resolution)."""
     ticket.save(update_fields=sorted({*fields, "updated_at"}))
+    mark_kpi_days(ticket, fields, stale_too=stale_too)
+
+
+def mark_kpi_days(ticket: Ticket, fields: Iterable[str] = (), *, stale_too: Iterable = ()) -> None:
+    """Mark the days the KPI datasets place this request by as stale (kpi.catalogue): its registration
+    (requests; its complaint record is opened then too) and its resolution; with a re-filing field, also
+    its survey invitations (sent) and answers (given).
+
+    Later requests that a look-ahead KPI links to this one (a repeat repair within 30 days of a
+    resolution, a customer back within six months) need no mark of the earlier request's day: changes
+    are written at the clock's now, and an earlier record still inside such a window is right-censored
+    (not counted yet), so no stored value of it changes. When its window closes the value changes with
+    no write at all; the nightly reconcile (`kpi-reconcile`) recomputes those periods."""
+    moments = [ticket.created_at, ticket.resolved_at, *stale_too]
+    if REFILING_FIELDS.intersection(fields):
+        for sent_at, answered_at in ticket.survey_invitations.values_list("sent_at", "response__created_at"):
+            moments += [sent_at, answered_at]
+    stale_days_mark(moments)
 
 
 def lock_ticket(ticket: Ticket) -> Ticket:

@@ -22,7 +22,14 @@ from aftersales.service.permissions import is_ticket_customer, require_work_on, 
 from aftersales.service.services import sla
 from aftersales.service.services.assignment import assignment_payload, auto_assignee
 from aftersales.service.services.complaints import ComplaintIntake, complaint_record_open
-from aftersales.service.services.state import event_build, event_record, lock_ticket, move_status, save_fields
+from aftersales.service.services.state import (
+    event_build,
+    event_record,
+    lock_ticket,
+    mark_kpi_days,
+    move_status,
+    save_fields,
+)
 
 Event = TicketEvent.Type
 TICKET_RELATIONS = ["store", "customer", "asset", "fault_category", "assignee", "created_by", "sla_policy"]
@@ -145,6 +152,7 @@ def ticket_register(
             )
         )
     TicketEvent.objects.bulk_create(events)
+    mark_kpi_days(ticket)  # one INSERT: the registration day's KPI values are out of date
     ticket.registration_events = events  # the API answers with them, without reading them back
     notifications.confirmation_to_customer(ticket=ticket)
     if assignee is not None:
@@ -300,6 +308,7 @@ def ticket_resolve(
 ) -> Ticket:
     ticket = lock_ticket(ticket)
     require_work_on(by, ticket)
+    earlier_resolution = ticket.resolved_at  # resolved again after a reopen: it leaves that period
     if outcome not in Outcome.values:
         raise ApplicationError(_("Unknown outcome '%(outcome)s'.") % {"outcome": outcome}, field="outcome")
     replacement_serial = (replacement_serial or "").strip().upper()
@@ -336,7 +345,7 @@ def ticket_resolve(
     if ticket.first_response_at is None:
         # Solving the problem is the most customer-facing contact there is.
         fields += record_first_response(ticket, by=by, how="resolution")
-    save_fields(ticket, fields)
+    save_fields(ticket, fields, stale_too=[earlier_resolution])
     notifications.resolved_to_customer(ticket=ticket)
     return ticket
 

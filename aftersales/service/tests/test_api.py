@@ -83,9 +83,9 @@ def test_create_is_a_fixed_number_of_queries(
 
     # when / then: the token, the viewer's stores, the customer, the asset, the fault category;
     # savepoint; the coverage, the SLA policies, the specialists with their loads; the id (PostgreSQL's
-    # sequence) and the row, or on SQLite the row and its number; both events; release.
-    # (The mails are queued after the commit, one row for both.)
-    with django_assert_num_queries(13):
+    # sequence) and the row, or on SQLite the row and its number; both events; the KPI day's stale mark
+    # (one INSERT, ADR 0009); release. (The mails are queued after the commit, one row for both.)
+    with django_assert_num_queries(14):
         response = post(client, "/requests", body)
     assert response.status_code == 201
     assert [event["type"] for event in response.json()["events"]] == ["created", "assigned"]

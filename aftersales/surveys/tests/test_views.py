@@ -243,8 +243,9 @@ def test_an_answer_costs_a_fixed_number_of_queries(client, invited, transactiona
     _invitation, token = invited
     form = posted(transactional)
     # when / then: in one transaction (savepoint and release here), the invitation read and locked with
-    # its template, request and store; the items; the response; its answers (one insert); answered_at
-    with django_assert_num_queries(7):
+    # its template, request and store; the items; the response; its answers (one insert); answered_at;
+    # the stale KPI days (one insert, ADR 0009)
+    with django_assert_num_queries(8):
         response = client.post(reverse("surveys:answer", args=[token]), form)
     assert response.status_code == 302
     assert SurveyResponse.objects.count() == 1

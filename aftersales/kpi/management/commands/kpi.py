@@ -1,7 +1,10 @@
-"""`aftersales kpi values`: print KPI values as a table (every store, or what one user may see).
+"""`aftersales kpi values`: print KPI values as a table (every store, or what one user may see);
+`aftersales kpi refresh`: recompute the stored snapshots, showing progress.
 
 aftersales kpi values --codes csat_t2b,mttr_h --start 2026-01-01 --end 2026-07-01 --grain month
 aftersales kpi values --breakdown store --as manager_a
+aftersales kpi refresh --since 2025-01-01
+aftersales kpi refresh --stale     # only the periods writes marked stale (what the minute job does)
 """
 
 from datetime import date
@@ -19,7 +22,7 @@ from aftersales.kpi.selectors import (
     values_query_from,
 )
 from aftersales.kpi.semantic import Grain
-from aftersales.kpi.services import RefreshProgress, kpi_snapshots_refresh
+from aftersales.kpi.services import RefreshProgress, kpi_snapshots_refresh, kpi_snapshots_refresh_stale
 
 
 class Command(BaseCommand):
@@ -39,11 +42,38 @@ class Command(BaseCommand):
             "--since", default="", help="first day, YYYY-MM-DD (default: the first request's day)"
         )
         refresh.add_argument("--grain", default="month", help="day, week, month, quarter or year")
+        refresh.add_argument(
+            "--stale", action="store_true", help="only the periods holding days marked stale by writes"
+        )
 
     def handle(self, *args, **options):
         if options["action"] == "refresh":
+            if options["stale"]:
+                if options["since"]:
+                    raise CommandError("--stale refreshes the marked days: it takes no --since")
+                return self.refresh_stale()
             return self.refresh(since=options["since"], grain=options["grain"])
         self.print_values(options)
+
+    def show(self, step: RefreshProgress) -> None:
+        breakdown = f"by {step.breakdown}" if step.breakdown else "all"
+        self.stdout.write(
+            f"{step.grain} {breakdown}: {step.first.isoformat()} … {step.last.isoformat()} "
+            f"[{step.done}/{step.total} periods] {step.rows} values"
+        )
+
+    def refresh_stale(self) -> None:
+        drained = kpi_snapshots_refresh_stale(progress=self.show)
+        if not drained.marks:
+            self.stdout.write("no days marked stale: nothing to compute")
+            return
+        days = drained.days
+        named = ", ".join(day.isoformat() for day in days)
+        if len(days) > 10:
+            named = f"{days[0].isoformat()} … {days[-1].isoformat()} ({len(days)} days)"
+        self.stdout.write(
+            f"{drained.rows} snapshot values written; {drained.marks} marks drained, days {named}"
+        )
 
     def refresh(self, *, since: str, grain: str) -> None:
         first = first_request_day()
@@ -58,14 +88,7 @@ class Command(BaseCommand):
             self.stdout.write("no requests yet: nothing to compute")
             return
 
-        def show(step: RefreshProgress) -> None:
-            breakdown = f"by {step.breakdown}" if step.breakdown else "all"
-            self.stdout.write(
-                f"{step.grain} {breakdown}: {step.first.isoformat()} … {step.last.isoformat()} "
-                f"[{step.done}/{step.total} periods] {step.rows} values"
-            )
-
-        written = kpi_snapshots_refresh(since=first, grain=grain, progress=show)
+        written = kpi_snapshots_refresh(since=first, grain=grain, progress=self.show)
         self.stdout.write(f"{written} snapshot values written")
 
     def print_values(self, options) -> None:
