@@ -14,7 +14,7 @@ from aftersales.core.models import KpiStaleDay
 from aftersales.core.staleness import stale_days_mark
 from aftersales.facts.services import facts_import_file
 from aftersales.facts.tests.conftest import SALES_HEADER, csv_bytes, sales_row
-from aftersales.kpi.catalogue import CATALOGUE
+from aftersales.kpi.catalogue import CATALOGUE, CHURN_WINDOW, REPEAT_WINDOW
 from aftersales.kpi.models import KpiSnapshot
 from aftersales.kpi.services import (
     SNAPSHOT_BREAKDOWNS,
@@ -25,6 +25,7 @@ from aftersales.kpi.services import (
 from aftersales.kpi.tasks import kpi_reconcile_task, kpi_snapshots_task
 from aftersales.kpi.tests.rows import at, request
 from aftersales.service.services.assignment import ticket_assign
+from aftersales.service.services.state import LINKED_LOOK_BACK
 from aftersales.service.services.tickets import (
     ticket_cancel,
     ticket_close,
@@ -127,6 +128,34 @@ def test_a_survey_answer_marks_its_day_and_the_invitations_and_a_reassignment_re
     marked()
     ticket_assign(ticket=ticket, assignee=cast.technician_a, by=cast.manager_a, reason="需要技师上门")
     assert marked() == [date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4), date(2026, 3, 6)]
+
+
+def test_cancelling_a_later_request_marks_the_earlier_ones_it_counted_as_a_return_of(cast, frozen_clock):
+    # given customer A's repair resolved on 27 February, and a repeat of the same fault on 20 March
+    # (21 days later); another customer's request in between
+    frozen_clock(at(2026, 4, 25, 12))
+    repair = {"kind": "repair", "asset": cast.asset_a, "fault_category": cast.engine}
+    request(cast.store_a, cast.customer_a, at(2026, 2, 20, 9), resolved_after=timedelta(days=7), **repair)
+    repeat = request(cast.store_a, cast.customer_a, at(2026, 3, 20, 9), **repair)
+    request(cast.store_b, cast.customer_b, at(2026, 3, 1, 9))
+    kpi_snapshots_refresh(since=date(2026, 2, 1))
+    assert snapshot("repeat_repair_30d", date(2026, 2, 1)).value == 1.0  # 1 of 1 settled repairs
+    # when the repeat is cancelled
+    ticket_cancel(ticket=repeat, by=cast.specialist_a, reason="重复登记")
+    # then its day and the earlier request's registration and resolution days are stale
+    assert sorted(set(KpiStaleDay.objects.values_list("day", flat=True))) == [
+        date(2026, 2, 20),
+        date(2026, 2, 27),
+        date(2026, 3, 20),
+    ]
+    # and the minute job finds February's repair was not repeated after all
+    kpi_snapshots_task.call()
+    february = snapshot("repeat_repair_30d", date(2026, 2, 1))
+    assert (february.value, february.numerator, february.denominator) == (0.0, 0, 1)
+
+
+def test_the_look_back_covers_the_windows_of_the_kpis_that_link_requests():
+    assert LINKED_LOOK_BACK >= max(REPEAT_WINDOW, CHURN_WINDOW)
 
 
 def test_a_facts_import_marks_the_days_of_its_rows_and_the_day_a_moved_row_leaves(cast, frozen_clock):

@@ -2,8 +2,9 @@
 restarting the SLA clock), append the event, and mark the days whose KPI values the write changes."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import User
@@ -94,21 +95,45 @@ def save_fields(ticket: Ticket, fields: list[str], *, stale_too: Iterable[dateti
     mark_kpi_days(ticket, fields, stale_too=stale_too)
 
 
+# Look-ahead KPIs link a request to later ones: a repeat repair (same asset and fault) within 30 days of
+# a resolution, a customer back within 183 days (kpi.catalogue: REPEAT_WINDOW, CHURN_WINDOW; a kpi test
+# checks this covers both). A later request that stops counting (cancelled) or moves changes the earlier
+# ones' outcomes.
+LINKED_LOOK_BACK = timedelta(days=183)
+LINKING_FIELDS = frozenset({"asset", "fault_category", "customer"})
+
+
 def mark_kpi_days(ticket: Ticket, fields: Iterable[str] = (), *, stale_too: Iterable = ()) -> None:
     """Mark the days the KPI datasets place this request by as stale (kpi.catalogue): its registration
     (requests; its complaint record is opened then too) and its resolution; with a re-filing field, also
     its survey invitations (sent) and answers (given).
 
-    Later requests that a look-ahead KPI links to this one (a repeat repair within 30 days of a
-    resolution, a customer back within six months) need no mark of the earlier request's day: changes
-    are written at the clock's now, and an earlier record still inside such a window is right-censored
-    (not counted yet), so no stored value of it changes. When its window closes the value changes with
-    no write at all; the nightly reconcile (`kpi-reconcile`) recomputes those periods."""
+    The earlier requests a look-ahead KPI links this one to are marked too when this one is cancelled
+    or re-linked (another asset, fault or customer): their outcomes may be settled and stored. A new
+    request or any other change needs no such mark: changes are written at the clock's now, and an
+    earlier request still inside its window is right-censored (not counted yet), so no stored value of
+    it changes. When the window closes the value changes with no write at all; the nightly reconcile
+    (`kpi-reconcile`) recomputes those periods."""
+    fields = set(fields)
     moments = [ticket.created_at, ticket.resolved_at, *stale_too]
-    if REFILING_FIELDS.intersection(fields):
+    if REFILING_FIELDS & fields:
         for sent_at, answered_at in ticket.survey_invitations.values_list("sent_at", "response__created_at"):
             moments += [sent_at, answered_at]
+    if LINKING_FIELDS & fields or ("status" in fields and ticket.status == Status.CANCELLED):
+        moments += _linked_earlier(ticket)
     stale_days_mark(moments)
+
+
+def _linked_earlier(ticket: Ticket) -> list[datetime | None]:
+    """Registration and resolution times of the earlier requests this one may count as a return of."""
+    since = ticket.created_at - LINKED_LOOK_BACK
+    linked = Q(customer_id=ticket.customer_id, created_at__gte=since)
+    if ticket.asset_id is not None:
+        linked |= Q(
+            asset_id=ticket.asset_id, fault_category_id=ticket.fault_category_id, resolved_at__gte=since
+        )
+    earlier = Ticket.objects.filter(linked, created_at__lt=ticket.created_at).exclude(pk=ticket.pk)
+    return [moment for pair in earlier.values_list("created_at", "resolved_at") for moment in pair]
 
 
 def lock_ticket(ticket: Ticket) -> Ticket:
