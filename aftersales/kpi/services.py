@@ -25,10 +25,19 @@ from aftersales.kpi.semantic import Grain
 
 PERIODS_PER_CHUNK = 12  # periods computed and written together: one transaction, one progress line
 
-# What the snapshots hold: these grains, each for all keys (None) and per key of these breakdowns. The
-# one list the refreshes (full, of marked days, nightly) share; readers of snapshots read it too.
-SNAPSHOT_GRAINS: tuple[Grain, ...] = (Grain.MONTH,)
-SNAPSHOT_BREAKDOWNS: tuple[str | None, ...] = (None, "store")
+
+@dataclass(frozen=True)
+class SnapshotShape:
+    grain: Grain
+    breakdown: str | None  # None: the value over all keys only
+
+
+# What the snapshots store: each KPI per period of the grain, for all keys or per key of the breakdown.
+# The one list the refreshes share (full, of marked days, nightly); readers of snapshots read it too.
+SNAPSHOT_SHAPES: tuple[SnapshotShape, ...] = (
+    SnapshotShape(Grain.MONTH, None),
+    SnapshotShape(Grain.MONTH, "store"),
+)
 
 SNAPSHOT_WRITE_LOCK = 0x6B70_6973  # PostgreSQL advisory lock key ("kpis"), the same in every process
 RECONCILE_MONTHS = 24  # the nightly reconcile recomputes this many months back (and the current one)
@@ -56,35 +65,37 @@ def _current_period(grain: Grain) -> date:
 def kpi_snapshots_refresh(
     *,
     since: date,
-    grain: Grain | str = SNAPSHOT_GRAINS[0],
-    breakdowns: tuple[str | None, ...] = SNAPSHOT_BREAKDOWNS,
+    shapes: tuple[SnapshotShape, ...] = SNAPSHOT_SHAPES,
     progress: Progress = lambda step: None,
 ) -> int:
-    """Recompute every KPI for every `grain` period from the one containing `since` to the current one,
-    for all keys and per key of each breakdown (the KPIs that have it), and replace the stored snapshots
-    of those periods (rows of keys that no longer appear go too). Company-wide: snapshots are not
-    scoped; readers scope. Returns the number of rows written."""
-    grain = Grain(grain)
-    periods = period_starts(since, next_period_start(_current_period(grain), grain), grain)
-    return _refresh_periods(periods, grain=grain, breakdowns=breakdowns, progress=progress)
+    """Recompute every KPI for every period of each shape's grain from the one containing `since` to the
+    current one, for all keys or per key of the shape's breakdown (the KPIs that have it), and replace
+    the stored snapshots of those periods (rows of keys that no longer appear go too). Company-wide:
+    snapshots are not scoped; readers scope. Returns the number of rows written."""
+    written = 0
+    for shape in shapes:
+        grain = Grain(shape.grain)
+        periods = period_starts(since, next_period_start(_current_period(grain), grain), grain)
+        written += _refresh_periods(periods, shape=shape, progress=progress)
+    return written
 
 
 def kpi_snapshots_refresh_days(
     days: Iterable[date],
     *,
-    grains: tuple[Grain, ...] = SNAPSHOT_GRAINS,
-    breakdowns: tuple[str | None, ...] = SNAPSHOT_BREAKDOWNS,
+    shapes: tuple[SnapshotShape, ...] = SNAPSHOT_SHAPES,
     progress: Progress = lambda step: None,
 ) -> int:
-    """Recompute only the periods (of each grain) that hold one of `days`, up to the current period (a
-    future day has no period stored yet). Returns the number of rows written."""
+    """Recompute only the periods (of each shape's grain) that hold one of `days`, up to the current
+    period (a future day has no period stored yet). Returns the number of rows written."""
     days = set(days)
     written = 0
-    for grain in grains:
+    for shape in shapes:
+        grain = Grain(shape.grain)
         current = _current_period(grain)
         periods = sorted({period_start_of(day, grain) for day in days})
         periods = [period for period in periods if period <= current]
-        written += _refresh_periods(periods, grain=grain, breakdowns=breakdowns, progress=progress)
+        written += _refresh_periods(periods, shape=shape, progress=progress)
     return written
 
 
@@ -117,15 +128,11 @@ def reconcile_since() -> date:
 
 
 def kpi_snapshots_reconcile(*, progress: Progress = lambda step: None) -> int:
-    """Recompute every stored grain and breakdown over the last RECONCILE_MONTHS months, whatever was
+    """Recompute every stored shape over the last RECONCILE_MONTHS months, whatever was
     marked. It catches what no write marks: right-censored KPIs change as "now" moves (a repair's 30 days
     run out, a response deadline passes, a customer's six months end) without any row changing, and
     rows changed outside the services (the admin, a shell, a migration)."""
-    since = reconcile_since()
-    return sum(
-        kpi_snapshots_refresh(since=since, grain=grain, breakdowns=SNAPSHOT_BREAKDOWNS, progress=progress)
-        for grain in SNAPSHOT_GRAINS
-    )
+    return kpi_snapshots_refresh(since=reconcile_since(), shapes=SNAPSHOT_SHAPES, progress=progress)
 
 
 def _runs(periods: list[date], grain: Grain) -> list[list[date]]:
@@ -151,48 +158,43 @@ def _serialize_snapshot_writes() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SNAPSHOT_WRITE_LOCK])
 
 
-def _refresh_periods(
-    periods: list[date], *, grain: Grain, breakdowns: tuple[str | None, ...], progress: Progress
-) -> int:
-    written = 0
-    for breakdown in breakdowns:
-        codes = [kpi.code for kpi in CATALOGUE.breakable_by(breakdown)]
-        done = 0
-        for run in _runs(periods, grain):
-            end = next_period_start(run[-1], grain)
-            # Computed outside the transaction (on SQLite a write transaction blocks every writer, new
-            # requests too); stamped with the moment reading began, so that of two refreshes of a
-            # period at once the one that read later wins whichever writes last.
-            started = clock.now()
-            values = kpi_values(
-                codes=codes, start=run[0], end=end, grain=grain, breakdown=breakdown, user=None
+def _refresh_periods(periods: list[date], *, shape: SnapshotShape, progress: Progress) -> int:
+    grain, breakdown = Grain(shape.grain), shape.breakdown
+    codes = [kpi.code for kpi in CATALOGUE.breakable_by(breakdown)]
+    written = done = 0
+    for run in _runs(periods, grain):
+        end = next_period_start(run[-1], grain)
+        # Computed outside the transaction (on SQLite a write transaction blocks every writer, new
+        # requests too); stamped with the moment reading began, so that of two refreshes of a period at
+        # once the one that read later wins whichever writes last.
+        started = clock.now()
+        values = kpi_values(codes=codes, start=run[0], end=end, grain=grain, breakdown=breakdown, user=None)
+        with transaction.atomic():
+            _serialize_snapshot_writes()
+            stored = KpiSnapshot.objects.filter(
+                grain=grain, breakdown=breakdown or "", period_start__gte=run[0], period_start__lt=end
             )
-            with transaction.atomic():
-                _serialize_snapshot_writes()
-                stored = KpiSnapshot.objects.filter(
-                    grain=grain, breakdown=breakdown or "", period_start__gte=run[0], period_start__lt=end
+            newer = set(stored.filter(computed_at__gt=started).values_list("period_start", flat=True))
+            rows = [
+                KpiSnapshot(
+                    kpi=cell.kpi,
+                    grain=grain,
+                    period_start=cell.period,
+                    breakdown=breakdown or "",
+                    key=cell.key or "",
+                    value=cell.value,
+                    numerator=cell.numerator,
+                    denominator=cell.denominator,
+                    n=cell.n,
+                    computed_at=started,
                 )
-                newer = set(stored.filter(computed_at__gt=started).values_list("period_start", flat=True))
-                rows = [
-                    KpiSnapshot(
-                        kpi=cell.kpi,
-                        grain=grain,
-                        period_start=cell.period,
-                        breakdown=breakdown or "",
-                        key=cell.key or "",
-                        value=cell.value,
-                        numerator=cell.numerator,
-                        denominator=cell.denominator,
-                        n=cell.n,
-                        computed_at=started,
-                    )
-                    for cell in values.cells.values()
-                    # the all row is stored once, unbroken; a period refreshed meanwhile keeps its rows
-                    if (breakdown is None or cell.key is not None) and cell.period not in newer
-                ]
-                stored.exclude(period_start__in=newer).delete()
-                KpiSnapshot.objects.bulk_create(rows, batch_size=1000)
-            written += len(rows)
-            done += len(run)
-            progress(RefreshProgress(grain, breakdown, run[0], run[-1], done, len(periods), len(rows)))
+                for cell in values.cells.values()
+                # the all row is stored once, unbroken; a period refreshed meanwhile keeps its rows
+                if (breakdown is None or cell.key is not None) and cell.period not in newer
+            ]
+            stored.exclude(period_start__in=newer).delete()
+            KpiSnapshot.objects.bulk_create(rows, batch_size=1000)
+        written += len(rows)
+        done += len(run)
+        progress(RefreshProgress(grain, breakdown, run[0], run[-1], done, len(periods), len(rows)))
     return written

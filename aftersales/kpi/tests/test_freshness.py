@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from aftersales.core.models import KpiStaleDay
@@ -17,7 +17,7 @@ from aftersales.facts.tests.conftest import SALES_HEADER, csv_bytes, sales_row
 from aftersales.kpi.catalogue import CATALOGUE, CHURN_WINDOW, REPEAT_WINDOW
 from aftersales.kpi.models import KpiSnapshot
 from aftersales.kpi.services import (
-    SNAPSHOT_BREAKDOWNS,
+    SNAPSHOT_SHAPES,
     kpi_snapshots_refresh,
     kpi_snapshots_refresh_stale,
     reconcile_since,
@@ -313,6 +313,10 @@ def test_the_nightly_job_recomputes_what_time_alone_changed(history, cast, froze
     assert reconcile_since() == date(2024, 4, 1)
     assert KpiSnapshot.objects.filter(breakdown="").count() == 25 * len(CATALOGUE.kpis)
     assert result == {"rows": KpiSnapshot.objects.count()}
-    assert set(KpiSnapshot.objects.values_list("breakdown", flat=True)) == {
-        b or "" for b in SNAPSHOT_BREAKDOWNS
-    }
+    stored = set(KpiSnapshot.objects.values_list("grain", "breakdown").distinct())
+    assert stored == {(shape.grain, shape.breakdown or "") for shape in SNAPSHOT_SHAPES}
+
+
+def test_the_command_refreshes_only_the_grains_stored(history):
+    with pytest.raises(CommandError, match=r"--grain: no snapshots are stored by week \(stored: month\)"):
+        call_command("kpi", "refresh", "--grain", "week")

@@ -22,7 +22,12 @@ from aftersales.kpi.selectors import (
     values_query_from,
 )
 from aftersales.kpi.semantic import Grain
-from aftersales.kpi.services import RefreshProgress, kpi_snapshots_refresh, kpi_snapshots_refresh_stale
+from aftersales.kpi.services import (
+    SNAPSHOT_SHAPES,
+    RefreshProgress,
+    kpi_snapshots_refresh,
+    kpi_snapshots_refresh_stale,
+)
 
 
 class Command(BaseCommand):
@@ -41,7 +46,9 @@ class Command(BaseCommand):
         refresh.add_argument(
             "--since", default="", help="first day, YYYY-MM-DD (default: the first request's day)"
         )
-        refresh.add_argument("--grain", default="month", help="day, week, month, quarter or year")
+        refresh.add_argument(
+            "--grain", default="", help="only the stored shapes of this grain (default: every one stored)"
+        )
         refresh.add_argument(
             "--stale", action="store_true", help="only the periods holding days marked stale by writes"
         )
@@ -82,13 +89,17 @@ class Command(BaseCommand):
                 first = date.fromisoformat(since)
             except ValueError:
                 raise CommandError(f"--since: '{since}' is not a date (YYYY-MM-DD)") from None
-        if grain not in list(Grain):
+        if grain and grain not in list(Grain):
             raise CommandError(f"--grain: '{grain}' is not one of {', '.join(Grain)}")
         if first is None:
             self.stdout.write("no requests yet: nothing to compute")
             return
 
-        written = kpi_snapshots_refresh(since=first, grain=grain, progress=self.show)
+        shapes = tuple(shape for shape in SNAPSHOT_SHAPES if not grain or shape.grain == grain)
+        if not shapes:
+            stored = ", ".join(dict.fromkeys(shape.grain.value for shape in SNAPSHOT_SHAPES))
+            raise CommandError(f"--grain: no snapshots are stored by {grain} (stored: {stored})")
+        written = kpi_snapshots_refresh(since=first, shapes=shapes, progress=self.show)
         self.stdout.write(f"{written} snapshot values written")
 
     def print_values(self, options) -> None:
