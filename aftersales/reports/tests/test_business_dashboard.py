@@ -313,3 +313,53 @@ def test_the_cost_does_not_grow_with_the_stores(cast, executive, business):
     # store names
     assert queries() == few == 9
     assert len(client.get(url, MARCH).context["dashboard"].table("league").rows) == 6
+
+
+# --- the other dashboards' fact-based numbers ---------------------------------------------------------------
+
+
+def test_the_quality_dashboards_inspection_numbers_open_the_inspection_rows(executive, manager_a):
+    # given March's inspections (company rows): final 1,000 with 50 nonconforming, incoming 500 with 10;
+    # and February's, not in March's numbers
+    from aftersales.facts.models import QualityInspection
+
+    batch = fact_batch()
+    for day, stage, inspected, nonconforming in (
+        (date(2026, 3, 5), "final", 1000, 50),
+        (date(2026, 3, 6), "incoming", 500, 10),
+        (date(2026, 2, 27), "final", 700, 70),
+    ):
+        QualityInspection.objects.create(
+            import_batch=batch,
+            date=day,
+            product="P1",
+            stage=stage,
+            inspected=inspected,
+            nonconforming=nonconforming,
+            scrapped=0,
+            reworked=0,
+        )
+    client = client_for(executive)
+    dashboard = client.get(reverse("reports:quality"), MARCH).context["dashboard"]
+    rate = next(c for c in dashboard.cards if c.kpi.code == "nonconformance_rate").number
+    assert (rate.text, rate.detail) == ("4.0 %", "60 / 1,500")
+    # when the number and its denominator are opened
+    numerator, denominator = client.get(rate.url), client.get(rate.denominator_url)
+    # then March's two inspections, named by product, stage and date, with what each measure reads
+    assert numerator.context["header"] == ["product", "inspection stage", "date", "nonconforming units"]
+    assert numerator.context["page"].object_list == [
+        ["P1", "final", "2026-03-05", 50],
+        ["P1", "incoming", "2026-03-06", 10],
+    ]
+    assert [row[3] for row in denominator.context["page"].object_list] == [1000, 500]
+    # first pass yield reads inspected − nonconforming: both columns
+    fpy = next(c for c in dashboard.cards if c.kpi.code == "first_pass_yield").number
+    assert client.get(fpy.url).context["header"] == [
+        "product",
+        "inspection stage",
+        "date",
+        "units inspected",
+        "nonconforming units",
+    ]
+    # a store manager opening the same link sees none of the company's rows
+    assert client_for(manager_a).get(rate.url).context["page"].object_list == []
