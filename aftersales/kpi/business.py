@@ -209,11 +209,12 @@ paying_customers = Measure(
 repeat_customers = Measure(
     "repeat_customers", SALES_DEALS, Aggregation.COUNT_REPEATED, field="customer", filter=WITH_CUSTOMER
 )
-# Business conversion (§2): converted within W = 90 days of the opportunity; an opportunity counts once
-# converted in the window or once its 90 days are over (§0.6).
+# Business conversion (§2): converted within W = 90 days of the opportunity; an opportunity counts only
+# once its 90 days are over (§0.6). Not "or once converted": with successes known early and failures only
+# at the end, the latest periods would count their conversions and none of their misses.
 CONVERSION_WINDOW = timedelta(days=90)
 CONVERTED_IN_WINDOW = Q(converted_on__isnull=False, converted_on__lte=F("created_on") + CONVERSION_WINDOW)
-CONVERSION_DECIDED = Censor("created_on", CONVERSION_WINDOW, known=CONVERTED_IN_WINDOW)
+CONVERSION_DECIDED = Censor("created_on", CONVERSION_WINDOW)
 opportunities = Measure("opportunities", SERVICE_OPPORTUNITIES, Aggregation.COUNT, censor=CONVERSION_DECIDED)
 opportunities_converted = Measure(
     "converted",
@@ -466,8 +467,9 @@ DEALER_KPIS = (
         opportunities,
         variant=_(
             "W = 90 days from the day the opportunity was created; the denominator is the "
-            "opportunities (not the service customers). An opportunity younger than 90 days counts only "
-            "once converted (right-censored, §0.6), so the latest periods are not flattered or punished."
+            "opportunities (not the service customers). Right-censored (§0.6): an opportunity counts once "
+            "its 90 days are over, converted or not, so the last three months have no value yet rather "
+            "than a rate made of early conversions alone."
         ),
     ),
     _ratio(

@@ -205,7 +205,11 @@ def _deal_customers(rng, rows, phones: dict[str, list[str]]) -> None:
         if not pool or rng.random() < 0.1:
             continue
         earlier = bought[(deal["store"], deal["date"].replace(day=1))]
-        phone = rng.choice(earlier) if earlier and rng.random() < 0.12 else rng.choice(pool)
+        if earlier and rng.random() < 0.05:
+            phone = rng.choice(earlier)
+        else:  # somebody who has not bought this month, while there is such a customer
+            fresh = [candidate for candidate in pool if candidate not in earlier] or pool
+            phone = rng.choice(fresh)
         earlier.append(phone)
         deal["customer"] = phone
 
@@ -458,19 +462,20 @@ def _records(rng, rows, s: Seed) -> None:
             }
         )
     start = s.first_day - relativedelta(years=1)
-    for code, name, kind, years in (
-        ("ISO9001", "ISO 9001 质量管理体系认证", "certification", 3),
-        ("GBT27922-5", "GB/T 27922 五星级售后服务认证", "certification", 3),
-        ("AWARD-SVC", "年度优秀售后服务奖", "award", 1),
-        ("AWARD-CSI", "厂商客户满意度金奖", "award", 1),
+    for code, name, kind, granted, years in (
+        ("ISO9001", "ISO 9001 质量管理体系认证", "certification", start, 3),
+        ("GBT27922-5", "GB/T 27922 五星级售后服务认证", "certification", start, 3),
+        ("AWARD-SVC", "年度优秀售后服务奖", "award", start, 1),
+        # granted during the demo's history, so that "awards received" has a period with one
+        ("AWARD-CSI", "厂商客户满意度金奖", "award", s.first_day + timedelta(days=45), 1),
     ):
         rows["certifications"].append(
             {
                 "code": code,
                 "name": name,
                 "kind": kind,
-                "valid_from": start,
-                "valid_until": start + relativedelta(years=years) - timedelta(days=1),
+                "valid_from": granted,
+                "valid_until": granted + relativedelta(years=years) - timedelta(days=1),
             }
         )
 

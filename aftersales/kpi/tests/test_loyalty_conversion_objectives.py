@@ -106,9 +106,9 @@ def opportunities(cast, batch):
         ("O1", a, date(2026, 3, 1), date(2026, 5, 30)),  # 90 days: within the window
         ("O2", a, date(2026, 3, 1), date(2026, 5, 31)),  # 91 days: too late
         ("O3", a, date(2026, 3, 10), None),  # its 90 days are over on 8 June: counted, not converted
-        ("O4", a, date(2026, 3, 20), date(2026, 3, 20)),
-        ("O5", a, date(2026, 4, 1), None),  # 90 days end on 30 June: not known yet, left out
-        ("O6", a, date(2026, 4, 2), date(2026, 5, 1)),  # converted: known before its 90 days end
+        ("O4", a, date(2026, 3, 20), date(2026, 3, 20)),  # converted, but its 90 days end on 18 June
+        ("O5", a, date(2026, 4, 1), None),  # 90 days end on 30 June
+        ("O6", a, date(2026, 4, 2), date(2026, 5, 1)),  # 90 days end on 1 July
         ("O7", b, date(2026, 3, 5), None),
     ):
         ServiceOpportunity.objects.create(
@@ -124,12 +124,13 @@ def opportunities(cast, batch):
 def test_business_conversion_within_90_days_right_censored(opportunities, executive):
     assert values(executive, "business_conversion_rate", MAR, JUN, breakdown="store") == pytest.approx(
         {
-            (MAR, "store-a"): 2 / 4,  # O1 and O4 of O1–O4
+            # on 15 June: O1 of O1–O3 (O4's window is not over: its early sale does not count yet)
+            (MAR, "store-a"): 1 / 3,
             (MAR, "store-b"): 0.0,
-            (MAR, None): 2 / 5,
-            (APR, "store-a"): 1.0,  # O6; O5 is still open
+            (MAR, None): 1 / 4,
+            (APR, "store-a"): None,  # O5 and O6 are still in their windows
             (APR, "store-b"): None,
-            (APR, None): 1.0,
+            (APR, None): None,
             (MAY, "store-a"): None,
             (MAY, "store-b"): None,
             (MAY, None): None,
@@ -138,18 +139,18 @@ def test_business_conversion_within_90_days_right_censored(opportunities, execut
 
 
 def test_business_conversion_counts_an_open_opportunity_once_its_window_is_over(opportunities, executive):
-    # on 30 June O5's 90 days are over: April is O6 of O5 and O6
-    assert values(
-        executive, "business_conversion_rate", APR, MAY, now=datetime(2026, 6, 30, 9, tzinfo=SHANGHAI)
-    ) == (pytest.approx({(APR, None): 1 / 2}))
+    # on 30 June O5's 90 days are over (not converted); on 1 July O6's too (converted on 1 May)
+    june_30, july_1 = datetime(2026, 6, 30, 9, tzinfo=SHANGHAI), datetime(2026, 7, 1, 9, tzinfo=SHANGHAI)
+    assert values(executive, "business_conversion_rate", APR, MAY, now=june_30) == {(APR, None): 0.0}
+    assert values(executive, "business_conversion_rate", APR, MAY, now=july_1) == {(APR, None): 0.5}
     cell = kpi_values(
         codes=["business_conversion_rate"], start=MAR, end=APR, grain="month", user=executive, now=LATER
     ).cell("business_conversion_rate", MAR)
-    assert (cell.numerator, cell.denominator) == (2, 5)
+    assert (cell.numerator, cell.denominator) == (1, 4)
 
 
 def test_a_store_manager_gets_their_stores_conversion(opportunities, manager_a):
-    assert values(manager_a, "business_conversion_rate", MAR, APR) == pytest.approx({(MAR, None): 0.5})
+    assert values(manager_a, "business_conversion_rate", MAR, APR) == pytest.approx({(MAR, None): 1 / 3})
 
 
 # --- quality target achievement rate ----------------------------------------------------------------------
