@@ -448,27 +448,29 @@ def test_list_is_paginated(specialist_a, customer_a, now):
     assert response.json()["items"][0]["number"] == tickets[0].number
 
 
-@pytest.mark.parametrize("page", ["99999", "10000000000000000000000000000000"])
-def test_huge_page_number_is_an_empty_page(specialist_a, customer_a, now, page):
+# "page_number", not "page": that is pytest-playwright's fixture, whose browser parameter would group these
+# tests with the browser tests and run those (which empty the database) before other database tests.
+@pytest.mark.parametrize("page_number", ["99999", "10000000000000000000000000000000"])
+def test_huge_page_number_is_an_empty_page(specialist_a, customer_a, now, page_number):
     # given
     register(None, customer_a)
     client = api_client(specialist_a)
 
     # when
-    response = get(client, "/requests", page=page)
+    response = get(client, "/requests", page=page_number)
 
     # then
     assert response.status_code == 200
-    assert response.json() == {"items": [], "count": 1, "page": int(page), "page_size": 25, "pages": 1}
+    assert response.json() == {"items": [], "count": 1, "page": int(page_number), "page_size": 25, "pages": 1}
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "x"])
-def test_invalid_page_number_is_422(specialist_a, now, page):
+@pytest.mark.parametrize("page_number", ["0", "-1", "x"])
+def test_invalid_page_number_is_422(specialist_a, now, page_number):
     # given
     client = api_client(specialist_a)
 
     # when
-    response = get(client, "/requests", page=page)
+    response = get(client, "/requests", page=page_number)
 
     # then
     assert response.status_code == 422
