@@ -134,9 +134,9 @@ def pytest_collection_modifyitems(config, items):
     if any(item.get_closest_marker("browser") for item in items):
         os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     # Browser tests serve pages from a live server, so their database is not rolled back but emptied
-    # afterwards, data migrations' rows included (the survey templates). pytest-django's ordering
-    # (transactional tests last) left them between the apps' other tests, whose fixtures then found
-    # no survey template in a run of everything: put them last.
+    # afterwards, data migrations' rows included (the survey templates). pytest's grouping by
+    # session-scoped parameters (pytest-playwright's browser name) can pull them in among the other
+    # tests, as a test parametrized with `page` once did: whatever the grouping, they go last.
     items[:] = [item for item in items if not item.get_closest_marker("browser")] + [
         item for item in items if item.get_closest_marker("browser")
     ]
