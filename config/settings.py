@@ -181,6 +181,9 @@ LOGGING = {
 
 # Product settings
 AFTERSALES_REOPEN_WINDOW_DAYS = env_int("AFTERSALES_REOPEN_WINDOW_DAYS", 30, minimum=0)
+# PostgreSQL: sort memory of one KPI query (each of its parallel workers may take as much). Percentiles
+# sort every group's rows; below about 250 MB a million requests spill to temporary files.
+AFTERSALES_KPI_WORK_MEM_MB = env_int("AFTERSALES_KPI_WORK_MEM_MB", 256, minimum=4)
 AFTERSALES_SURVEY_REMINDER_DAYS = env_int("AFTERSALES_SURVEY_REMINDER_DAYS", 3, minimum=1)
 AFTERSALES_SLA_WARNING_SHARE = env_int("AFTERSALES_SLA_WARNING_PERCENT", 75, minimum=1, maximum=99) / 100
 # How a new request's specialist is chosen among those who may take it: "least_load" or "round_robin".
