@@ -27,13 +27,17 @@ class CustomerQuerySet(models.QuerySet):
         so the two agree on every letter.)"""
         return self.alias(email_lower=Lower("email")).filter(email_lower=Lower(models.Value(address)))
 
-    def visible_get(self, user, pk: int):
+    def visible_get(self, user, pk: int, *, already_read=None):
         """The customer `pk` if `user` may see them (the rule of `visible_to`), else None: a plain read
         by primary key, and the `visible_to` query only for staff outside the customer's home store,
-        whom a request served in their store may make see them."""
+        whom a request served in their store may make see them. `already_read`: a customer the caller
+        has in hand (e.g. read with an asset), which spares the read when it is customer `pk`."""
         if not user.is_authenticated or not user.is_active:
             return None
-        customer = self.filter(pk=pk).first()
+        if already_read is not None and already_read.pk == pk:
+            customer = already_read
+        else:
+            customer = self.filter(pk=pk).first()
         if customer is None:
             return None
         if not user.is_staff_member:

@@ -95,11 +95,18 @@ class Parties:
 
 
 def _parties(user: User, payload: TicketIn | ComplaintIn) -> Parties:
+    asset = None
+    if payload.asset is not None:
+        # Read first, with its customer: for the usual body, a customer and one of their assets, this
+        # is the customer's read too.
+        assets = Asset.objects.filter(pk=payload.asset)
+        asset = assets.select_related("product_model", "customer__home_store").first()
+    read_with_asset = asset.customer if asset is not None else None
     customers = Customer.objects.select_related("home_store")
     if user.is_staff_member:
         if payload.customer is None:
             raise ApplicationError("Say which customer the request is for (customer).", field="customer")
-        customer = customers.visible_get(user, payload.customer)
+        customer = customers.visible_get(user, payload.customer, already_read=read_with_asset)
     else:
         for field in ("priority", "channel", "store"):
             if getattr(payload, field, None) is not None:
@@ -107,21 +114,18 @@ def _parties(user: User, payload: TicketIn | ComplaintIn) -> Parties:
         customer = (
             customers.visible_to(user).first()
             if payload.customer is None
-            else customers.visible_get(user, payload.customer)
+            else customers.visible_get(user, payload.customer, already_read=read_with_asset)
         )
     if customer is None:
         which = f" {payload.customer}" if payload.customer is not None else ""
         raise ApplicationError(
             f"There is no customer{which} you may register requests for (customer).", field="customer"
         )
-    asset = None
     if payload.asset is not None:
-        assets = Asset.objects.select_related("product_model").filter(pk=payload.asset)
-        asset = assets.first()
-        # The usual case, an asset of the customer just found visible, is visible too: only another
-        # customer's asset needs the full check.
+        # An asset of the customer just found visible is visible too: only another customer's asset
+        # needs the full check.
         if asset is not None and asset.customer_id != customer.pk:
-            asset = assets.visible_to(user).first()
+            asset = assets.select_related("product_model").visible_to(user).first()
         if asset is None:
             raise ApplicationError(f"There is no asset {payload.asset} (asset).", field="asset")
     if payload.store:

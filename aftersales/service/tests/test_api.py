@@ -81,11 +81,12 @@ def test_create_is_a_fixed_number_of_queries(
     get(client, "/requests")  # the first call stamps the token's last use
     body = {"customer": customer_a.pk, "asset": asset_a.pk, "subject": "异响", "fault_category": "engine"}
 
-    # when / then: the token, the viewer's stores, the customer, the asset, the fault category;
-    # savepoint; the coverage, the SLA policies, the specialists with their loads; the id (PostgreSQL's
-    # sequence) and the row, or on SQLite the row and its number; both events; the KPI day's stale mark
-    # (one INSERT, ADR 0009); release. (The mails are queued after the commit, one row for both.)
-    with django_assert_num_queries(14):
+    # when / then: the token with its user, the asset with its customer, the viewer's stores, the
+    # fault category; savepoint; the coverage, the SLA policies, the specialists with their loads; the
+    # id (PostgreSQL's sequence) and the row, or on SQLite the row and its number; both events; the KPI
+    # day's stale mark (one INSERT, ADR 0009); release. (The mails are queued after the commit, one row
+    # for both.)
+    with django_assert_num_queries(13):
         response = post(client, "/requests", body)
     assert response.status_code == 201
     assert [event["type"] for event in response.json()["events"]] == ["created", "assigned"]
@@ -117,6 +118,26 @@ def test_create_for_a_customer_of_another_store_is_400(specialist_a, customer_b,
     # then
     assert response.status_code == 400
     assert response.json()["extra"] == {"field": "customer"}
+
+
+def test_create_for_a_customer_of_another_store_with_their_asset_is_400_field_customer(
+    specialist_a, customer_b, asset_b, now
+):
+    """The asset is read with its customer, which then stands for the customer's read: the customer's
+    visibility is still checked first."""
+    # given
+    client = api_client(specialist_a)
+
+    # when
+    response = post(client, "/requests", {"customer": customer_b.pk, "asset": asset_b.pk, "subject": "异响"})
+
+    # then
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": f"There is no customer {customer_b.pk} you may register requests for (customer).",
+        "extra": {"field": "customer"},
+    }
+    assert not Ticket.objects.exists()
 
 
 def test_create_with_asset_of_another_customer_is_400_field_asset(specialist_a, customer_a, store_a, now):
