@@ -1,5 +1,6 @@
 """Benchmark: service-request creation through the REST API with token auth, on PostgreSQL, served by
-gunicorn with 2 sync workers. Target (issue 2): >= 200 requests/s sustained, p95 < 50 ms.
+gunicorn with 2 sync workers and the production settings (`-c python:config.gunicorn`, README). Target
+(issue 2): >= 200 requests/s sustained, p95 < 50 ms.
 
     .venv/bin/python bench/api_create.py [--requests 3000] [--concurrency 4] [--workers 2]
         [--worker-class sync|gthread --threads N] [--compare-helpdesk N]
@@ -30,13 +31,9 @@ PORT = 8799
 
 def prepare(env: dict) -> dict:
     """Fresh database with the test cast and a default SLA policy; returns the ids the requests use."""
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "DROP DATABASE IF EXISTS aftersales_bench"],
-        check=True,
-    )
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "CREATE DATABASE aftersales_bench"], check=True
-    )
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     script = """
 import json
@@ -83,6 +80,8 @@ def main() -> None:
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "python:config.gunicorn",  # as in production (README)
             "config.wsgi",
             "-w",
             str(args.workers),
