@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("complaints/", views.complaint_register, name="complaints"),
     path("complaints/export.csv", views.complaint_register_csv, name="complaints_csv"),
+    path("complaints/export.xlsx", views.complaint_register_xlsx, name="complaints_xlsx"),
     path("manager/", views.manager, name="manager"),
     path("manager/requests/<str:number>/assign/", views.manager_assign, name="manager_assign"),
 ]

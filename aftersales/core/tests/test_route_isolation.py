@@ -25,6 +25,7 @@ route string.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -37,10 +38,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
 
 from aftersales.accounts.models import Role, User
 from aftersales.api.testing import api_client
 from aftersales.core import testing
+from aftersales.core.spreadsheets import XLSX_TYPE
 from aftersales.customers.models import Asset, Coverage, Customer
 from aftersales.facts.models import SalesDeal
 from aftersales.integrations.models import WebhookSubscription
@@ -392,6 +395,13 @@ def body_text(response) -> str:
         raw = b"".join(response.streaming_content)
     else:
         raw = response.content
+    if response.get("Content-Type", "") == XLSX_TYPE:  # a zip: its cells, not its bytes, hold the names
+        workbook = load_workbook(io.BytesIO(raw), read_only=True)
+        return "\n".join(
+            "\t".join("" if value is None else str(value) for value in row)
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows(values_only=True)
+        )
     text = raw.decode("utf-8", errors="replace")
     if response.get("Content-Type", "").startswith("application/json"):
         try:
@@ -923,6 +933,9 @@ LIST_CASES: list[ListCase] = [
     ),
     ListCase(
         "service:complaints_csv", "all", STAFF, _number, foreign_sees=_own_number, prepare=complaints_first
+    ),
+    ListCase(
+        "service:complaints_xlsx", "all", STAFF, _number, foreign_sees=_own_number, prepare=complaints_first
     ),
     ListCase(
         "api:complaints_list",

@@ -1,5 +1,5 @@
 """Complaint pages: registration with severity and source, the panel on the request page, and the
-complaint register with its filters, permissions, query count and CSV export."""
+complaint register with its filters, permissions, query count and CSV and XLSX exports."""
 
 import csv
 import io
@@ -8,13 +8,16 @@ from datetime import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
+from aftersales.core.spreadsheets import XLSX_TYPE
 from aftersales.service.models import Complaint, Ticket
 from aftersales.service.services.complaints import complaint_open, complaint_update
 from aftersales.service.services.tickets import ticket_resolve
 
 REGISTER = reverse("service:complaints")
 CSV = reverse("service:complaints_csv")
+XLSX = reverse("service:complaints_xlsx")
 
 
 @pytest.fixture
@@ -304,3 +307,41 @@ def test_the_csv_has_every_matching_complaint_and_escapes_formulas(en_client, ca
         "yes",
     )
     assert (row["Closed"], row["Closed in time"]) == ("", "")
+
+
+def test_the_xlsx_has_the_same_rows_as_the_csv_with_formulas_escaped(en_client, cast, frozen_clock):
+    frozen_clock(datetime(2026, 3, 2, 10, 0))
+    ticket = open_complaint(cast, subject="=1+1", severity=1, source="social_media")
+    complaint_update(ticket=ticket, by=cast.specialist_a, root_cause="-配件", corrective_measure="@培训")
+    open_complaint(cast, subject="普通投诉", severity=3)
+    open_complaint(cast, store="b", subject="B 店投诉", severity=1)
+    frozen_clock(datetime(2026, 3, 20, 10, 0))
+    en_client.force_login(cast.specialist_a)
+    page = en_client.get(REGISTER, {"severity": "1"})
+    assert f'href="{XLSX}?severity=1"' in page.text
+    response = en_client.get(XLSX, {"severity": "1"})
+    assert response["Content-Type"] == XLSX_TYPE
+    assert response["Content-Disposition"] == 'attachment; filename="complaints.xlsx"'
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    csv_rows = list(
+        csv.reader(io.StringIO(en_client.get(CSV, {"severity": "1"}).content.decode("utf-8-sig")))
+    )
+    assert rows[0] == csv_rows[0]
+    # store A's one critical complaint (not store B's, not the minor one); severity and days as numbers
+    assert len(rows) == 2
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["Request"], row["Subject"], row["Root cause"], row["Corrective measure"]) == (
+        ticket.number,
+        "'=1+1",
+        "'-配件",
+        "'@培训",
+    )
+    assert (row["Severity"], row["Days open"], row["Overdue"], row["Closed"]) == (1, 18, "yes", None)
+    assert [str(value) if value is not None else "" for value in rows[1]] == csv_rows[1]
+
+
+def test_customers_cannot_download_the_xlsx(en_client, cast):
+    open_complaint(cast)
+    en_client.force_login(cast.customer_a.user)
+    assert en_client.get(XLSX).status_code == 403

@@ -1,6 +1,10 @@
 from aftersales.service.views.actions import ticket_action
 from aftersales.service.views.attachments import attachment_download
-from aftersales.service.views.complaints import complaint_register, complaint_register_csv
+from aftersales.service.views.complaints import (
+    complaint_register,
+    complaint_register_csv,
+    complaint_register_xlsx,
+)
 from aftersales.service.views.detail import ticket_detail
 from aftersales.service.views.manager import manager, manager_assign
 from aftersales.service.views.register import customer_assets, customer_search, register
@@ -10,6 +14,7 @@ __all__ = [
     "attachment_download",
     "complaint_register",
     "complaint_register_csv",
+    "complaint_register_xlsx",
     "customer_assets",
     "customer_search",
     "home",

@@ -1,7 +1,6 @@
 """The complaint register (/complaints/): the complaints on requests the person may see, with filters,
-days open and overdue ones marked, a page at a time; and the same list as CSV."""
+days open and overdue ones marked, a page at a time; and the same list as CSV or XLSX."""
 
-import csv
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_GET
 from aftersales.accounts.models import Store
 from aftersales.core import clock
 from aftersales.core.params import date_or_none, int_or_none
-from aftersales.core.spreadsheets import spreadsheet_safe
+from aftersales.core.spreadsheets import table_response
 from aftersales.service.models.complaints import Severity, Source
 from aftersales.service.selectors import COMPLAINT_STATES, ComplaintFilters, complaint_list
 from aftersales.service.views.base import staff_required
@@ -74,42 +73,46 @@ def complaint_register(request: HttpRequest) -> HttpResponse:
     return render(request, "service/complaints.html", context)
 
 
-def csv_cell(value) -> str:
-    """A cell a spreadsheet would read as a formula gets an apostrophe (CSV injection, core.spreadsheets)."""
-    return spreadsheet_safe("" if value is None else str(value))
+@staff_required
+@require_GET
+def complaint_register_csv(request: HttpRequest) -> HttpResponse:
+    return _register_export(request, "csv")
 
 
 @staff_required
 @require_GET
-def complaint_register_csv(request: HttpRequest) -> HttpResponse:
-    """Every complaint matching the filters (not only one page), in the store's local time."""
+def complaint_register_xlsx(request: HttpRequest) -> HttpResponse:
+    return _register_export(request, "xlsx")
+
+
+def _register_export(request: HttpRequest, export_format: str) -> HttpResponse:
+    """Every complaint matching the filters (not only one page), in the store's local time, as CSV or
+    XLSX (core.spreadsheets: formula-like text escaped)."""
     now = clock.now()
     complaints = complaint_list(viewer=request.user, filters=filters_from(request.GET), now=now)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="complaints.csv"'
-    response.write("\ufeff")  # so that Excel reads the Chinese text as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("Request"),
-            _("Store"),
-            _("Customer"),
-            _("Subject"),
-            _("Severity"),
-            _("Source"),
-            _("Status"),
-            _("Opened"),
-            _("Days open"),
-            _("Close by"),
-            _("Overdue"),
-            _("Closed"),
-            _("Closed in time"),
-            _("Escalated to"),
-            _("Assignee"),
-            _("Root cause"),
-            _("Corrective measure"),
-        ]
-    )
+    header = [
+        _("Request"),
+        _("Store"),
+        _("Customer"),
+        _("Subject"),
+        _("Severity"),
+        _("Source"),
+        _("Status"),
+        _("Opened"),
+        _("Days open"),
+        _("Close by"),
+        _("Overdue"),
+        _("Closed"),
+        _("Closed in time"),
+        _("Escalated to"),
+        _("Assignee"),
+        _("Root cause"),
+        _("Corrective measure"),
+    ]
+    return table_response(export_format, "complaints", header, _export_rows(complaints, now))
+
+
+def _export_rows(complaints, now):
     yes_no = {True: _("yes"), False: _("no"), None: ""}
     for complaint in _with_clock(complaints.iterator(chunk_size=1000), now):
         ticket = complaint.ticket
@@ -118,26 +121,22 @@ def complaint_register_csv(request: HttpRequest) -> HttpResponse:
         def local(moment, zone=zone) -> str:
             return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
 
-        writer.writerow(
-            csv_cell(value)
-            for value in (
-                ticket.number,
-                ticket.store.name,
-                ticket.customer.name,
-                ticket.subject,
-                complaint.severity,
-                complaint.get_source_display(),
-                ticket.get_status_display(),
-                local(complaint.opened_at),
-                complaint.days,
-                local(complaint.due_at),
-                yes_no[complaint.overdue],
-                local(complaint.closed_at),
-                yes_no[complaint.closed_within_due],
-                complaint.get_escalation_level_display() if complaint.escalation_level else "",
-                ticket.assignee or "",
-                complaint.root_cause,
-                complaint.corrective_measure,
-            )
-        )
-    return response
+        yield [
+            ticket.number,
+            ticket.store.name,
+            ticket.customer.name,
+            ticket.subject,
+            complaint.severity,
+            complaint.get_source_display(),
+            ticket.get_status_display(),
+            local(complaint.opened_at),
+            complaint.days,
+            local(complaint.due_at),
+            yes_no[complaint.overdue],
+            local(complaint.closed_at),
+            yes_no[complaint.closed_within_due],
+            complaint.get_escalation_level_display() if complaint.escalation_level else "",
+            str(ticket.assignee or ""),
+            complaint.root_cause,
+            complaint.corrective_measure,
+        ]
