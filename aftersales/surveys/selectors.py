@@ -78,6 +78,7 @@ def survey_results(*, user: User, filters: ResultFilters) -> QuerySet[SurveyResp
         .select_related(
             "invitation__template",
             "invitation__ticket__store",
+            "invitation__ticket__customer",
             "invitation__ticket__assignee",
             "invitation__ticket__asset__product_model",
             "invitation__campaign",

@@ -4,15 +4,16 @@ scanners follow links); a POST records once, then redirects to the thank-you pag
 import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
+from aftersales.core.spreadsheets import FORMATS, table_response
 from aftersales.service.models import Ticket
 from aftersales.service.permissions import can_manage
 from aftersales.service.views.base import staff_required
@@ -120,12 +121,66 @@ def thanks(request):
 @staff_required
 @require_GET
 def results(request):
-    """Survey results for staff: the responses to the requests they may see, filtered and paginated."""
+    """Survey results for staff: the responses to the requests they may see, filtered and paginated;
+    with `export=csv` or `export=xlsx`, every matching response (not one page) as a spreadsheet."""
     filters = filters_from(request.GET)
     responses = survey_results(user=request.user, filters=filters)
+    export = request.GET.get("export")
+    if export is not None:
+        if export not in FORMATS:
+            message = _("Unknown export format '%(format)s': use csv or xlsx.") % {"format": export[:20]}
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return table_response(export, "survey-results", result_header(), result_rows(responses))
     page = Paginator(responses, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "filters": filters, **filter_choices(user=request.user)}
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "export_query": export_query.urlencode(),
+        **filter_choices(user=request.user),
+    }
     return render(request, "surveys/results.html", context)
+
+
+def result_header() -> list[str]:
+    """The export's column titles, translated when called: in the request's language."""
+    return [
+        _("Request"),
+        _("Campaign"),
+        _("Customer"),
+        _("Answered"),
+        _("Store"),
+        _("Specialist"),
+        "CSAT",
+        "NPS",
+        "CES",
+        _("Comment"),
+        _("Follow-up"),
+        _("Outcome"),
+    ]
+
+
+def result_rows(responses):
+    """The rows of the results table as the page shows them, in the active time zone; scores as numbers."""
+    for response in responses.iterator(chunk_size=1000):
+        invitation = response.invitation
+        ticket, campaign = invitation.ticket, invitation.campaign
+        recovery = getattr(response, "recovery", None)
+        yield [
+            ticket.number if ticket else "",
+            campaign.name if campaign else "",
+            (ticket.customer if ticket else invitation.customer).name,
+            timezone.localtime(response.created_at).strftime("%Y-%m-%d %H:%M"),
+            (ticket.store if ticket else invitation.customer.home_store).name,
+            str(ticket.assignee or "") if ticket else "",
+            response.csat,
+            response.nps,
+            response.ces,
+            response.comment or "",
+            recovery.follow_up.number if recovery else "",
+            recovery.get_outcome_display() if recovery and recovery.outcome else "",
+        ]
 
 
 # --- staff: the survey of a request, its link on the spot, the recovery outcome -----------------------------

@@ -914,6 +914,18 @@ LIST_CASES: list[ListCase] = [
         query=lambda w: {"q": SURVEY_COMMENT},
         prepare=answer_surveys,
     ),
+    *(
+        ListCase(
+            "surveys:results",
+            f"export-{export}",
+            STAFF,
+            lambda w: [w.ticket.number, SURVEY_COMMENT],
+            foreign_sees=_own_number,
+            query=lambda w, export=export: {"export": export},
+            prepare=answer_surveys,
+        )
+        for export in ("csv", "xlsx")
+    ),
     ListCase("surveys:campaigns", "all", (("manager_a", "manager_b"),), lambda w: [CAMPAIGN_NAME]),
     ListCase(
         "surveys:campaign_population",

@@ -1,10 +1,15 @@
+import csv
+import io
 from datetime import datetime
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
+from aftersales.core.spreadsheets import XLSX_TYPE
 from aftersales.service.models import SlaPolicy
 from aftersales.service.services.tickets import ticket_register, ticket_resolve
+from aftersales.surveys.models import RecoveryCase
 from aftersales.surveys.services import survey_invite, survey_respond
 from aftersales.surveys.tests.conftest import full_answers
 
@@ -195,3 +200,57 @@ def test_a_low_score_row_links_its_follow_up_and_shows_its_outcome(client, answe
     link = reverse("service:ticket_detail", args=[case.follow_up.number])
     outcome = reverse("surveys:recovery_outcome", args=[case.follow_up.number])
     assert f'<a href="{link}">{case.follow_up.number}</a> · <a href="{outcome}">compensated</a></td>' in text
+
+
+# --- export ---------------------------------------------------------------------------------------------
+
+
+def _csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_the_export_has_every_matching_answer_with_the_filters_and_formulas_escaped(client, answer, cast):
+    # given three answers in store A (2, 3 and 4 March; the 3rd by email) and one in store B
+    first = answer("a", "一", day=2, csat=3, nps=6, ces=2, text='=HYPERLINK("http://x")')
+    answer("a", "二", day=3, channel="email", csat=3)
+    third = answer("a", "三", day=4, csat=3, nps=10, ces=1, text="+86 很好")
+    answer("b", "四", day=4, csat=3)
+    client.force_login(cast.specialist_a)
+    page = client.get(URL, {"csat": "3", "channel": "phone", "page": "1"})
+    assert 'href="?csat=3&amp;channel=phone&amp;export=xlsx"' in page.text
+    # when exported with the page's filters (CSAT 3, by phone)
+    query = {"csat": "3", "channel": "phone"}
+    as_csv = client.get(URL, {**query, "export": "csv"})
+    as_xlsx = client.get(URL, {**query, "export": "xlsx"})
+    # then store A's two phone answers, newest first, the comments escaped, in Shanghai time
+    assert as_csv["Content-Disposition"] == 'attachment; filename="survey-results.csv"'
+    assert as_xlsx["Content-Type"] == XLSX_TYPE
+    header = ["Request", "Campaign", "Customer", "Answered", "Store", "Specialist"]
+    header += ["CSAT", "NPS", "CES", "Comment", "Follow-up", "Outcome"]
+    store, customer, specialist = cast.store_a.name, cast.customer_a.name, str(cast.specialist_a)
+    # the NPS of 6 (a detractor) opened a service-recovery follow-up, its outcome not recorded yet
+    follow_up = RecoveryCase.objects.get(original=first).follow_up.number
+    assert _csv_rows(as_csv) == [
+        header,
+        [third.number, "", customer, "2026-03-04 16:00", store, specialist, "3", "10", "1", "'+86 很好", "", ""],
+        [first.number, "", customer, "2026-03-02 16:00", store, specialist, "3", "6", "2",
+         "'=HYPERLINK(\"http://x\")", follow_up, ""],
+    ]  # fmt: skip
+    sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert [list(row) for row in sheet.iter_rows(values_only=True)] == [
+        header,
+        [third.number, None, customer, "2026-03-04 16:00", store, specialist, 3, 10, 1, "'+86 很好", None, None],
+        [first.number, None, customer, "2026-03-02 16:00", store, specialist, 3, 6, 2,
+         "'=HYPERLINK(\"http://x\")", follow_up, None],
+    ]  # fmt: skip
+
+
+def test_the_export_is_scoped_and_refuses_an_unknown_format(client, answer, cast):
+    answer("a", "A店请求", text="A店评论")
+    client.force_login(cast.specialist_b)
+    assert _csv_rows(client.get(URL, {"export": "csv"})) == [
+        ["Request", "Campaign", "Customer", "Answered", "Store", "Specialist"]
+        + ["CSAT", "NPS", "CES", "Comment", "Follow-up", "Outcome"]
+    ]
+    refused = client.get(URL, {"export": "pdf"})
+    assert (refused.status_code, refused.text) == (400, "Unknown export format 'pdf': use csv or xlsx.")
