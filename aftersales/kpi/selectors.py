@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
-from aftersales.kpi.catalogue import CATALOGUE
+from aftersales.kpi.catalogue import CATALOGUE, REQUEST_DIMENSIONS
 from aftersales.kpi.engine import KpiValues, kpi_values, next_period_start, organisation_zone, period_start_of
 from aftersales.kpi.semantic import Grain, Kpi, Unit
 from aftersales.kpi.targets import status_of, target_book
@@ -33,7 +33,30 @@ BREAKDOWN_LABELS = {
     "kind": gettext_lazy("kind"),
     "priority": gettext_lazy("priority"),
     "customer_tier": gettext_lazy("customer tier"),
+    # the business datasets' own (kpi.business): production, inspections, quality costs, suppliers
+    "line": gettext_lazy("production line"),
+    "stage": gettext_lazy("inspection stage"),
+    "product": gettext_lazy("product"),
+    "category": gettext_lazy("cost category"),
+    "supplier": gettext_lazy("supplier"),
 }
+# The dashboards are over the requests: they offer only the requests' breakdowns.
+REQUEST_BREAKDOWN_LABELS = {name: BREAKDOWN_LABELS[name] for name in REQUEST_DIMENSIONS}
+
+
+def breakdowns_of(codes: list[str]) -> list[tuple[str, str]]:
+    """The breakdowns (name, label) that every one of the KPIs `codes` supports, in the label table's
+    order; for no codes (the page then shows every KPI having the breakdown), any KPI's breakdowns.
+    Unknown codes are left out here: the engine names them."""
+    known = [code for code in codes if CATALOGUE.get(code) is not None]
+    if known:
+        names = set(BREAKDOWN_LABELS)
+        for kpi in CATALOGUE.closure(known):
+            for measure in kpi.measures:
+                names &= set(measure.dataset.dimensions)
+    else:
+        names = {name for kpi in CATALOGUE for measure in kpi.measures for name in measure.dataset.dimensions}
+    return [(name, label) for name, label in BREAKDOWN_LABELS.items() if name in names]
 
 
 def kpi_name(kpi: Kpi) -> str:

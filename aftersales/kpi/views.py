@@ -6,9 +6,9 @@ from django.views.decorators.http import require_GET
 
 from aftersales.core.errors import ApplicationError
 from aftersales.core.spreadsheets import FORMATS, table_response
-from aftersales.kpi.catalogue import CATALOGUE, REQUEST_DIMENSIONS
+from aftersales.kpi.catalogue import CATALOGUE
 from aftersales.kpi.selectors import (
-    BREAKDOWN_LABELS,
+    breakdowns_of,
     formatted,
     kpi_name,
     kpi_table,
@@ -48,11 +48,15 @@ def values(request):
     context = {
         "catalogue": [(kpi.code, kpi_name(kpi)) for kpi in CATALOGUE],
         "grains": list(Grain),
-        "dimensions": [(name, BREAKDOWN_LABELS[name]) for name in REQUEST_DIMENSIONS],
     }
     status = 200
+    chosen = request.GET.getlist("codes")
+    # the breakdowns the chosen KPIs share (as parsed: "a,b" or repeated)
+    context["dimensions"] = breakdowns_of(
+        [c.strip() for text in chosen for c in text.split(",") if c.strip()]
+    )
     try:
-        query = values_query_from(request.GET, codes=request.GET.getlist("codes"))
+        query = values_query_from(request.GET, codes=chosen)
         context["query"] = query
         export = export_format(request.GET)
         table = kpi_table(query=query, user=request.user)

@@ -26,7 +26,8 @@ from aftersales.kpi.catalogue import CATALOGUE
 from aftersales.kpi.control import p_chart
 from aftersales.kpi.drill import Part, parts_of
 from aftersales.kpi.engine import KpiValues, kpi_values, organisation_zone
-from aftersales.kpi.selectors import BREAKDOWN_LABELS, formatted, kpi_name, period_label
+from aftersales.kpi.selectors import REQUEST_BREAKDOWN_LABELS as BREAKDOWN_LABELS
+from aftersales.kpi.selectors import formatted, kpi_name, period_label
 from aftersales.kpi.semantic import Grain, Kpi, Unit
 from aftersales.kpi.targets import Status, Target, TargetBook, status_of, target_book
 from aftersales.service.models import Ticket

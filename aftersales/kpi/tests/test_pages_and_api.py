@@ -3,6 +3,7 @@ every read, and bad parameters answered with a 400 that names the parameter."""
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -110,6 +111,51 @@ def test_the_breakdown_picker_names_every_breakdown(specialist_a):
     assert '<option value="fault_category">故障类别</option>' in html
     assert '<option value="product_model">产品型号</option>' in html
     assert '<option value="customer_tier">客户等级</option>' in html
+
+
+def _offered(html: str) -> list[str]:
+    picker = html.split('id="kpi-breakdown"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="([^"]*)"', picker)
+
+
+def test_the_breakdown_picker_offers_what_the_chosen_kpis_all_support(specialist_a):
+    client = signed_in(specialist_a)
+    with translation.override("en"):
+        oee = client.get("/kpi/", {"codes": "oee"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        sales = client.get("/kpi/", {"codes": ["sales_revenue"]}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        both = client.get("/kpi/", {"codes": ["sales_revenue", "csat_t2b"]}, HTTP_ACCEPT_LANGUAGE="en")
+        apart = client.get(
+            "/kpi/", {"codes": "oee,sales_revenue"}, HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+        every = client.get("/kpi/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # OEE is company-wide, by production line only; the deals by store, region, channel and vehicle kind
+    assert _offered(oee) == ["", "line"]
+    assert '<option value="line">production line</option>' in oee
+    assert _offered(sales) == ["", "store", "region", "channel", "kind"]
+    # two KPIs: what both have; none in common: only "none"
+    assert _offered(both.content.decode()) == ["", "store", "region", "channel", "kind"]
+    assert _offered(apart) == [""]
+    # no KPI chosen (the page shows every KPI having the breakdown): any KPI's breakdown
+    assert _offered(every) == [
+        "",
+        *["store", "region", "department", "specialist", "fault_category", "product_model"],
+        *["product_category", "channel", "kind", "priority", "customer_tier"],
+        *["line", "stage", "product", "category", "supplier"],
+    ]
+
+
+def test_the_business_breakdowns_are_labelled_in_chinese(specialist_a):
+    with translation.override("zh-hans"):
+        response = signed_in(specialist_a).get("/kpi/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = response.content.decode()
+    for name, label in [
+        ("line", "生产线"),
+        ("stage", "检验环节"),
+        ("product", "产品"),
+        ("category", "成本类别"),
+        ("supplier", "供应商"),
+    ]:
+        assert f'<option value="{name}">{label}</option>' in html
 
 
 def test_the_values_page_judges_each_store_by_the_target_the_admins_set_for_it(manager_a, march, cast):
