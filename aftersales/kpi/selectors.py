@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +16,8 @@ from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.kpi.catalogue import CATALOGUE, REQUEST_DIMENSIONS
 from aftersales.kpi.engine import KpiValues, kpi_values, next_period_start, organisation_zone, period_start_of
-from aftersales.kpi.semantic import Grain, Kpi, Unit
+from aftersales.kpi.models import KpiTarget
+from aftersales.kpi.semantic import Direction, Grain, Kpi, Unit
 from aftersales.kpi.targets import status_of, target_book
 from aftersales.service.models import Ticket
 
@@ -42,6 +44,51 @@ BREAKDOWN_LABELS = {
 }
 # The dashboards are over the requests: they offer only the requests' breakdowns.
 REQUEST_BREAKDOWN_LABELS = {name: BREAKDOWN_LABELS[name] for name in REQUEST_DIMENSIONS}
+
+
+@dataclass(frozen=True)
+class AdminTarget:
+    """A target an admin set (a KpiTarget row) as the catalogue page lists it: texts in the KPI's unit."""
+
+    store: str  # the store's name; "" for every store
+    valid_from: date
+    valid_until: date | None
+    target: str
+    warning: str
+    note: str
+
+
+def admin_targets(*, user) -> dict[str, list[AdminTarget]]:
+    """The KpiTarget rows by KPI code, in one query: those for every store and for the stores `user`
+    sees (another store's targets are its business), every store's first, then by store and date."""
+    rows = KpiTarget.objects.select_related("store").order_by(
+        F("store__name").asc(nulls_first=True), "valid_from", "pk"
+    )
+    if not user.sees_all_stores:
+        rows = rows.filter(Q(store__isnull=True) | Q(store_id__in=sorted(user.store_ids)))
+    listed: dict[str, list[AdminTarget]] = {}
+    for row in rows:
+        kpi = CATALOGUE.get(row.kpi_code)
+        if kpi is None:  # a KPI since removed from the catalogue: nothing to list it under
+            continue
+        if row.band_low is not None and row.band_high is not None:
+            target = f"{formatted(kpi, row.band_low)} – {formatted(kpi, row.band_high)}"
+        elif row.target is not None:
+            sign = {Direction.HIGHER: "≥ ", Direction.LOWER: "≤ "}.get(kpi.direction, "")
+            target = f"{sign}{formatted(kpi, row.target)}"
+        else:
+            target = "—"
+        listed.setdefault(row.kpi_code, []).append(
+            AdminTarget(
+                store=row.store.name if row.store else "",
+                valid_from=row.valid_from,
+                valid_until=row.valid_until,
+                target=target,
+                warning="" if row.warning is None else formatted(kpi, row.warning),
+                note=row.note,
+            )
+        )
+    return listed
 
 
 def breakdowns_of(codes: list[str]) -> list[tuple[str, str]]:

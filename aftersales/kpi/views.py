@@ -8,6 +8,7 @@ from aftersales.core.errors import ApplicationError
 from aftersales.core.spreadsheets import FORMATS, table_response
 from aftersales.kpi.catalogue import CATALOGUE
 from aftersales.kpi.selectors import (
+    admin_targets,
     breakdowns_of,
     formatted,
     kpi_name,
@@ -23,11 +24,21 @@ from aftersales.service.views.base import staff_required
 @staff_required
 @require_GET
 def catalogue(request):
+    """Every KPI with its default target and, under it, the targets admins set (one query for them)."""
+    targets = admin_targets(user=request.user)
     families = [
-        (family, [(kpi, formatted(kpi, kpi.target)) for kpi in CATALOGUE if kpi.family == family])
+        (
+            family,
+            [
+                (kpi, formatted(kpi, kpi.target), targets.get(kpi.code, []))
+                for kpi in CATALOGUE
+                if kpi.family == family
+            ],
+        )
         for family in Family
     ]
-    return render(request, "kpi/catalogue.html", {"families": families})
+    context = {"families": families}
+    return render(request, "kpi/catalogue.html", context)
 
 
 def export_format(params) -> str | None:

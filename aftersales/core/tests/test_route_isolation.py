@@ -100,6 +100,7 @@ ATTACHMENT_NAME = "a-store-invoice-secret.png"
 WEBHOOK_NAME = "A店CRM-机密"
 WEBHOOK_URL = "https://crm.a-store-secret.example.com/hooks"
 CAMPAIGN_NAME = "A店关系调研-机密"
+KPI_TARGET_NOTE = "A店指标目标-机密"
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ class World:
             WEBHOOK_URL,
             CAMPAIGN_NAME,
             FACTS_DEAL["deal_number"],
+            KPI_TARGET_NOTE,
         ]
 
     def user(self, who: str) -> User | None:
@@ -776,6 +778,16 @@ def answer_surveys(world: World) -> None:
         survey_respond(token=token, answers={item.pk: values[item.kind] for item in template.items.all()})
 
 
+def set_kpi_targets(world: World) -> None:
+    """Store A's own KPI target, noted with KPI_TARGET_NOTE; store B's own."""
+    from aftersales.kpi.models import KpiTarget
+
+    for store, note in ((world.cast.store_a, KPI_TARGET_NOTE), (world.cast.store_b, "B店指标目标")):
+        KpiTarget.objects.create(
+            kpi_code="csat_t2b", store=store, valid_from=datetime(2026, 1, 1).date(), note=note
+        )
+
+
 def answer_low(world: World) -> None:
     """Store A's request resolved and answered CSAT 1: a follow-up for store A's manager."""
     from aftersales.surveys.models import SurveyTemplate
@@ -1053,6 +1065,14 @@ LIST_CASES: list[ListCase] = [
         api=True,
     ),
     ListCase(
+        "kpi:catalogue",
+        "targets",
+        (*STAFF, MANAGERS),
+        lambda w: [KPI_TARGET_NOTE],
+        foreign_sees=lambda w: ["B店指标目标"],
+        prepare=set_kpi_targets,
+    ),
+    ListCase(
         "kpi:values",
         "by-store",
         (*STAFF, MANAGERS),
@@ -1242,7 +1262,6 @@ NOT_OBJECT: dict[str, str] = {
     "the questionnaire and the request number only; unknown, used or expired tokens are 404/410 "
     "(surveys/tests/test_views.py)",
     "surveys:thanks": "a fixed thank-you page: shows no object",
-    "kpi:catalogue": "the KPI definitions (codes, formulas, units, default targets): no store's data",
     "api:kpi_catalogue": "the KPI definitions as JSON: no store's data",
     "facts:template": "a blank import template: the registry's headers and example row, no stored data",
     "api:facts_datasets": "the dataset catalogue (columns, keys): describes the imports, holds no data",

@@ -51,6 +51,52 @@ def test_the_catalogue_page_lists_every_kpi_with_its_definition(specialist_a):
     assert "95.0 %" in text  # the CSAT default target
 
 
+def test_the_catalogue_lists_the_targets_admins_set_under_each_kpi(specialist_a, cast):
+    # given targets for 24-hour response: every store's for the first half of 2026, store A's own from
+    # March, open-ended; and store B's own for the MTTR, which specialist A (store A) does not see
+    KpiTarget.objects.create(
+        kpi_code="response_24h_rate",
+        store=None,
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2026, 6, 30),
+        target=0.9,
+        warning=0.8,
+        note="=总部目标",
+    )
+    KpiTarget.objects.create(
+        kpi_code="response_24h_rate", store=cast.store_a, valid_from=date(2026, 3, 1), target=0.5
+    )
+    KpiTarget.objects.create(kpi_code="mttr_h", store=cast.store_b, valid_from=date(2026, 1, 1), target=24)
+    # when
+    with translation.override("en"):
+        response = signed_in(specialist_a).get("/kpi/catalogue/", HTTP_ACCEPT_LANGUAGE="en")
+    # then under the KPI, every store's row first, then store A's; nothing under the MTTR
+    html = response.content.decode()
+    listed = (
+        html.split('id="kpi-response_24h_rate-targets"', 1)[1].split("<tbody>", 1)[1].split("</table>", 1)[0]
+    )
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>.*?</td>", listed, re.S)]
+    assert cells == [
+        *["all stores", "2026-01-01", "2026-06-30", "≥ 90.0 %", "80.0 %", "=总部目标"],
+        *[cast.store_a.name, "2026-03-01", "open-ended", "≥ 50.0 %", "—", ""],
+    ]
+    assert 'id="kpi-mttr_h-targets"' not in html
+    assert cast.store_b.name not in html
+
+
+def test_the_catalogue_reads_the_targets_in_one_query(executive, cast, django_assert_num_queries):
+    client = signed_in(executive)
+    # session, user, the targets
+    with django_assert_num_queries(3):
+        client.get("/kpi/catalogue/")
+    for code in ("response_24h_rate", "csat_t2b", "mttr_h"):
+        for store in (None, cast.store_a, cast.store_b):
+            KpiTarget.objects.create(kpi_code=code, store=store, valid_from=date(2026, 1, 1), target=0.5)
+    with django_assert_num_queries(3):
+        page = client.get("/kpi/catalogue/")
+    assert page.content.decode().count('<tr class="admin-targets"') == 3
+
+
 def test_the_values_page_shows_values_against_the_target_and_a_dash_for_no_value(manager_a, march):
     # when store A's manager looks at March, by store
     query = {**MARCH, "codes": ["response_24h_rate", "csat_t2b", "mttr_h"], "breakdown": "store"}
