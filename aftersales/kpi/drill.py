@@ -15,7 +15,9 @@ fields of its natural key (`facts.datasets`), its date and its store. Company-wi
 store: a store filter leaves none of them.
 
 A ratio has a numerator and a denominator; a single measure (a mean, a percentile, a count) has the
-records it reads; an expression KPI drills into the KPIs it is computed from.
+records it reads; an expression KPI drills into the KPIs it is computed from. A growth rate (a KPI that
+reads the period before, `Kpi.previous`) also has the part "previous": the records of the period before,
+a whole period as the engine reads it (`previous_range`).
 """
 
 from __future__ import annotations
@@ -34,20 +36,28 @@ from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.facts import datasets as fact_datasets
 from aftersales.kpi.catalogue import CATALOGUE
-from aftersales.kpi.engine import dataset_rows, measure_condition
-from aftersales.kpi.semantic import Aggregation, Dataset, Kpi, Measure, Scoping, field_at
+from aftersales.kpi.engine import (
+    dataset_rows,
+    measure_condition,
+    next_period_start,
+    period_start_of,
+    previous_period_start,
+)
+from aftersales.kpi.semantic import Aggregation, Dataset, Grain, Kpi, Measure, Scoping, field_at
 
 
 class Part(StrEnum):
     NUMERATOR = "numerator"
     DENOMINATOR = "denominator"
     RECORDS = "records"  # what a single measure reads
+    PREVIOUS = "previous"  # a growth rate's records of the period before
 
 
 PART_LABELS = {
     Part.NUMERATOR: gettext_lazy("numerator"),
     Part.DENOMINATOR: gettext_lazy("denominator"),
     Part.RECORDS: gettext_lazy("records"),
+    Part.PREVIOUS: gettext_lazy("period before"),
 }
 STORE_DIMENSION = "store"
 OWN_DIMENSION = "specialist"  # a specialist's own records: the rows whose request is assigned to them
@@ -63,7 +73,29 @@ def parts_of(kpi: Kpi) -> dict[Part, Measure]:
     for code in kpi.inputs:
         for part, measure in parts_of(CATALOGUE.by_code[code]).items():
             parts.setdefault(part, measure)
+    for code in kpi.previous:
+        # the first records of what the growth compares with (a sum of deals: the deals)
+        parts.setdefault(Part.PREVIOUS, next(iter(parts_of(CATALOGUE.by_code[code]).values())))
     return parts
+
+
+def previous_range(start: date, end: date, grain: Grain | None = None) -> tuple[date, date]:
+    """The period before [start, end) as a growth rate reads it: the whole period of `grain` before the
+    one `start` is in. Without a grain, the grain is the smallest (day, week, month, quarter, year) one
+    period of which holds [start, end): a month's value compares with the month before, a quarter's
+    with the quarter before, a range starting inside a month with the whole month before."""
+    grains = [grain] if grain else list(Grain)
+    for candidate in grains:
+        first = period_start_of(start, candidate)
+        if grain or end <= next_period_start(first, candidate):
+            return previous_period_start(first, candidate), first
+    raise ApplicationError(
+        _(
+            "The period before is that of one day, week, month, quarter or year: %(start)s to %(end)s spans more."
+        )
+        % {"start": start.isoformat(), "end": end.isoformat()},
+        field="end",
+    )
 
 
 @dataclass(frozen=True)
@@ -126,12 +158,14 @@ def kpi_drill(
     key: str | None = None,
     store: str | None = None,
     own_only: bool = False,
+    grain: Grain | None = None,
     now: datetime | None = None,
 ) -> Drill:
     """The records behind `part` of KPI `code` in [start, end), for breakdown key `key` of `breakdown`
     (no breakdown: all keys), over what `user` may see, in the store with code `store` when given;
-    `own_only` keeps the rows of requests assigned to `user`. Bad input raises ApplicationError naming
-    the parameter."""
+    `own_only` keeps the rows of requests assigned to `user`. The part "previous" of a growth rate lists
+    the period before instead (`previous_range`, at `grain` when given). Bad input raises
+    ApplicationError naming the parameter."""
     kpi = CATALOGUE.get(code)
     if kpi is None:
         raise ApplicationError(_("Unknown KPI code(s): %(codes)s.") % {"codes": code}, field="kpi")
@@ -150,6 +184,8 @@ def kpi_drill(
             % {"start": start.isoformat(), "end": end.isoformat()},
             field="end",
         )
+    if Part(part) == Part.PREVIOUS:
+        start, end = previous_range(start, end, grain)
     dataset = measure.dataset
     if breakdown and breakdown not in dataset.dimensions:
         raise ApplicationError(

@@ -24,6 +24,7 @@ from aftersales.core.errors import ApplicationError
 from aftersales.core.spreadsheets import FORMATS, table_response
 from aftersales.kpi.catalogue import CATALOGUE
 from aftersales.kpi.drill import PART_LABELS, Part, kpi_drill, parts_of
+from aftersales.kpi.semantic import Grain
 from aftersales.reports import selectors
 from aftersales.reports.selectors import (
     BREAKDOWN_LABELS,
@@ -238,6 +239,21 @@ def _shown(columns, row) -> list:
     return [_cell(column.shown(value)) for column, value in zip(columns, row, strict=True)]
 
 
+def _grain_param(request: HttpRequest) -> Grain | None:
+    """The optional `grain` of the value drilled into: what a growth rate's period before is."""
+    raw = request.GET.get("grain") or ""
+    if not raw:
+        return None
+    try:
+        return Grain(raw)
+    except ValueError:
+        raise ApplicationError(
+            _("Unknown grain '%(grain)s': use one of %(grains)s.")
+            % {"grain": raw[:20], "grains": ", ".join(Grain)},
+            field="grain",
+        ) from None
+
+
 @staff_required
 @require_GET
 def drill(request: HttpRequest, code: str, part: str) -> HttpResponse:
@@ -262,6 +278,7 @@ def drill(request: HttpRequest, code: str, part: str) -> HttpResponse:
             key=request.GET.get("key", "") if breakdown else None,
             store=request.GET.get("store") or None,
             own_only=not sees_stores(user),
+            grain=_grain_param(request),
         )
         export = _export_format(request)
     except ApplicationError as exc:

@@ -2,16 +2,25 @@
 stocks of an interval dataset (certificates in force on a period's last day), against hand-computed
 values. Fact rows are built directly with the ORM."""
 
+import csv
+import io
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
 
+from aftersales.core.errors import ApplicationError
 from aftersales.facts.models import Certification, FinanceStatement, ImportBatch, SalesDeal
+from aftersales.kpi.catalogue import CATALOGUE
+from aftersales.kpi.drill import Part, kpi_drill, parts_of, previous_range
 from aftersales.kpi.engine import kpi_values
+from aftersales.kpi.semantic import Grain
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +256,67 @@ def test_growth_in_the_snapshots_across_chunk_boundaries(deals, frozen_clock, mo
             (APR, "store-b"): -1.0,
         }
     )
+
+
+# --- growth: drilling into the period before ------------------------------------------------------------
+
+
+def drilled(user, part, start, end, **more) -> list[str]:
+    drill = kpi_drill(code="sales_growth", part=part, start=start, end=end, user=user, now=LATER, **more)
+    return list(drill.rows.values_list("deal_number", flat=True))
+
+
+def test_a_growth_rate_drills_into_its_period_and_the_period_before(deals, executive):
+    assert list(parts_of(CATALOGUE.by_code["sales_growth"])) == [Part.RECORDS, Part.PREVIOUS]
+    # March's deals, and February's (the period before) for March's growth
+    assert drilled(executive, "records", MAR, APR) == ["D2", "D4", "D3"]
+    assert drilled(executive, "previous", MAR, APR) == ["D1"]
+    # per store: store A's February deal; store B sold nothing in February
+    assert drilled(executive, "previous", MAR, APR, store="store-a") == ["D1"]
+    assert drilled(executive, "previous", MAR, APR, breakdown="store", key="store-b") == []
+    # the first quarter against the last quarter of 2025; a range inside March against all February
+    assert drilled(executive, "previous", date(2026, 1, 1), APR) == ["D0"]
+    assert drilled(executive, "previous", date(2026, 3, 10), APR) == ["D1"]
+    # at the year grain, 2026 so far against 2025
+    assert drilled(executive, "previous", date(2026, 1, 1), APR, grain=Grain.YEAR) == ["D0"]
+
+
+def test_the_period_before_is_one_whole_period_before():
+    monday = date(2026, 3, 2)
+    assert previous_range(monday, date(2026, 3, 3)) == (date(2026, 3, 1), monday)  # a day
+    assert previous_range(monday, date(2026, 3, 9)) == (date(2026, 2, 23), monday)  # a week
+    assert previous_range(MAR, APR) == (FEB, MAR)
+    assert previous_range(date(2026, 4, 1), date(2026, 7, 1)) == (date(2026, 1, 1), date(2026, 4, 1))
+    assert previous_range(FEB, MAY) == (date(2025, 1, 1), date(2026, 1, 1))  # in no quarter: the year
+    assert previous_range(MAR, APR, Grain.QUARTER) == (date(2025, 10, 1), date(2026, 1, 1))
+    with pytest.raises(ApplicationError) as spans:
+        previous_range(date(2025, 12, 1), FEB)
+    assert spans.value.field == "end"
+
+
+def test_a_kpi_that_reads_no_period_before_has_no_previous_part(deals, executive):
+    with pytest.raises(ApplicationError) as refused:
+        kpi_drill(code="sales_revenue", part="previous", start=MAR, end=APR, user=executive)
+    assert refused.value.field == "part"
+
+
+def test_the_drill_page_links_and_lists_the_period_before(deals, executive):
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(executive)
+    query = {"start": "2026-03-01", "end": "2026-04-01"}
+    with translation.override("en"):
+        current = client.get(reverse("reports:drill", args=["sales_growth", "records"]), query)
+        before = client.get(reverse("reports:drill", args=["sales_growth", "previous"]), query)
+        export = client.get(
+            reverse("reports:drill", args=["sales_growth", "previous"]), {**query, "export": "csv"}
+        )
+        bad = client.get(
+            reverse("reports:drill", args=["sales_growth", "previous"]), {**query, "grain": "fortnight"}
+        )
+    previous_url = reverse("reports:drill", args=["sales_growth", "previous"])
+    assert f'<a href="{previous_url}?start=2026-03-01&amp;end=2026-04-01">period before</a>' in current.text
+    assert [row[0] for row in before.context["page"].object_list] == ["D1"]
+    assert "from 2026-02-01 to 2026-03-01" in before.text
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == ["D1"]
+    assert bad.status_code == 400
