@@ -48,6 +48,7 @@ from django.db.models import (
 from django.db.models.functions import (
     Cast,
     Coalesce,
+    Concat,
     TruncDay,
     TruncMonth,
     TruncQuarter,
@@ -228,6 +229,8 @@ class KpiValues:
     breakdown: str | None
     grain: Grain
     cells: dict[tuple[str, date, str | None], Cell]
+    # (period, key) pairs some dataset had rows for: which keys a period's snapshot stores (kpi.services)
+    found: frozenset[tuple[date, str]] = frozenset()
 
     def cell(self, code: str, period: date, key: str | None = None) -> Cell:
         return self.cells[(code, period, key)]
@@ -266,6 +269,7 @@ def kpi_values(
                 by_dataset[measure.dataset].append(measure)
     measured: dict[tuple[str, str, date, str | None], MeasureValue] = {}
     keys: set[str] = set()
+    found: set[tuple[date, str]] = set()
     unseen = {dataset.code for dataset in by_dataset if not _may_see(dataset, user, stores)}
     with analytic_session():
         for dataset, measures in by_dataset.items():
@@ -285,6 +289,7 @@ def kpi_values(
             ).items():
                 if key is not None:
                     keys.add(key)
+                    found.add((period, key))
                 for code, value in values.items():
                     measured[(dataset.code, code, period, key)] = value
     cells: dict[tuple[str, date, str | None], Cell] = {}
@@ -303,7 +308,13 @@ def kpi_values(
     if before:
         cells = {place: cell for place, cell in cells.items() if place[1] != before}
     return KpiValues(
-        kpis=kpis, periods=periods, keys=sorted(keys), breakdown=breakdown, grain=grain, cells=cells
+        kpis=kpis,
+        periods=periods,
+        keys=sorted(keys),
+        breakdown=breakdown,
+        grain=grain,
+        cells=cells,
+        found=frozenset(found),
     )
 
 
@@ -356,7 +367,7 @@ def _validated(codes, start, end, grain, breakdown) -> tuple[list[Kpi], Grain]:
     kpis = [CATALOGUE.by_code[code] for code in dict.fromkeys(codes)]
     if breakdown:
         datasets = {m.dataset for kpi in CATALOGUE.closure(codes) for m in kpi.measures}
-        if not all(breakdown in dataset.dimensions for dataset in datasets):
+        if not all(dataset_has_breakdown(dataset, breakdown) for dataset in datasets):
             supported = sorted(set.intersection(*(set(d.dimensions) for d in datasets)))
             if supported:
                 message = _(
@@ -369,6 +380,17 @@ def _validated(codes, start, end, grain, breakdown) -> tuple[list[Kpi], Grain]:
                 ) % {"breakdown": breakdown}
             raise ApplicationError(message, field="breakdown")
     return kpis, grain
+
+
+def breakdown_dimensions(breakdown: str) -> list[str]:
+    """The dimensions of a breakdown: one, or for a composite "store/specialist" each part, whose key is
+    the parts' keys joined by "/" ("store-a/zhangwei"). Composites exist for the snapshots (a store's
+    specialists read without the live engine, ADR 0010); store codes are slugs, so the first "/" splits."""
+    return breakdown.split("/")
+
+
+def dataset_has_breakdown(dataset: Dataset, breakdown: str) -> bool:
+    return all(part in dataset.dimensions for part in breakdown_dimensions(breakdown))
 
 
 def period_starts(start: date, end: date, grain: Grain, *, limit: int | None = None) -> list[date]:
@@ -565,8 +587,13 @@ def _measure_value(measure: Measure, row: dict, name: str = "") -> MeasureValue:
 
 
 def _key_of(dataset: Dataset, breakdown: str):
-    # An empty dimension (no assignee, no product) is the key "", so that None means all keys.
-    return Coalesce(Cast(dataset.dimensions[breakdown], CharField()), Value(""))
+    # An empty dimension (no assignee, no product) is the key "", so that None means all keys; a
+    # composite's key is its parts' keys joined by "/" ("store-a/zhangwei").
+    parts = [
+        Coalesce(Cast(dataset.dimensions[part], CharField()), Value(""))
+        for part in breakdown_dimensions(breakdown)
+    ]
+    return parts[0] if len(parts) == 1 else Concat(*_joined(parts, Value("/")), output_field=CharField())
 
 
 def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now, lookback=None):
@@ -632,6 +659,13 @@ def _query_as_of(dataset, measures, *, start, end, grain, breakdown, user, store
         for row in query
         for index, period in enumerate(days)
     }
+
+
+def _joined(parts: list, separator) -> list:
+    joined = [parts[0]]
+    for part in parts[1:]:
+        joined += [separator, part]
+    return joined
 
 
 def _cell(kpi: Kpi, period: date, earlier: date, key, measured, cells, days: int, unseen: set[str]) -> Cell:

@@ -40,6 +40,30 @@ class KpiSnapshot(models.Model):
         return f"{self.kpi} {self.grain} {self.period_start} {self.breakdown}={self.key}"
 
 
+class KpiSnapshotPeriod(models.Model):
+    """One grain × breakdown × period whose snapshots were written, and when: how a reader tells "stored,
+    and nothing happened" (no rows of a key) from "not stored yet" (ADR 0010). Written in the same
+    transaction as the period's values."""
+
+    grain = models.CharField(_("grain"), max_length=10)
+    breakdown = models.CharField(_("breakdown"), max_length=32, blank=True)
+    period_start = models.DateField(_("period start"))
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        ordering = ["grain", "breakdown", "period_start"]
+        verbose_name = _("KPI snapshot period")
+        verbose_name_plural = _("KPI snapshot periods")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "breakdown", "period_start"], name="kpi_snapshot_period_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.breakdown or 'all'} {self.period_start}"
+
+
 class KpiTarget(TimeStampedModel):
     """A target (and amber threshold) for one KPI, in one store or all of them, over a range of periods.
 

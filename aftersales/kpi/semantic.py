@@ -191,7 +191,7 @@ class Catalogue:
             kpi
             for kpi in self.kpis
             if all(
-                breakdown in measure.dataset.dimensions
+                all(part in measure.dataset.dimensions for part in breakdown.split("/"))
                 for needed in self.closure([kpi.code])
                 for measure in needed.measures
             )

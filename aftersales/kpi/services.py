@@ -20,7 +20,7 @@ from aftersales.kpi.engine import (
     period_start_of,
     period_starts,
 )
-from aftersales.kpi.models import KpiSnapshot
+from aftersales.kpi.models import KpiSnapshot, KpiSnapshotPeriod
 from aftersales.kpi.semantic import Grain
 
 PERIODS_PER_CHUNK = 12  # periods computed and written together: one transaction, one progress line
@@ -33,10 +33,24 @@ class SnapshotShape:
 
 
 # What the snapshots store: each KPI per period of the grain, for all keys or per key of the breakdown.
-# The one list the refreshes share (full, of marked days, nightly); readers of snapshots read it too.
+# The one list the refreshes share (full, of marked days, nightly); the dashboards read it (kpi.snapshots,
+# ADR 0010): what they show at their default grain and breakdowns, and the week for the company's and the
+# stores' trends. A composite "store/X" is X within each store: a store's viewer reads it without the
+# live engine. Anything else is computed live.
 SNAPSHOT_SHAPES: tuple[SnapshotShape, ...] = (
-    SnapshotShape(Grain.MONTH, None),
-    SnapshotShape(Grain.MONTH, "store"),
+    *(
+        SnapshotShape(Grain.MONTH, breakdown)
+        for breakdown in (
+            None,
+            "store",
+            "specialist",
+            "fault_category",
+            "store/specialist",
+            "store/fault_category",
+        )
+    ),
+    SnapshotShape(Grain.WEEK, None),
+    SnapshotShape(Grain.WEEK, "store"),
 )
 
 SNAPSHOT_WRITE_LOCK = 0x6B70_6973  # PostgreSQL advisory lock key ("kpis"), the same in every process
@@ -171,10 +185,16 @@ def _refresh_periods(periods: list[date], *, shape: SnapshotShape, progress: Pro
         values = kpi_values(codes=codes, start=run[0], end=end, grain=grain, breakdown=breakdown, user=None)
         with transaction.atomic():
             _serialize_snapshot_writes()
-            stored = KpiSnapshot.objects.filter(
-                grain=grain, breakdown=breakdown or "", period_start__gte=run[0], period_start__lt=end
-            )
-            newer = set(stored.filter(computed_at__gt=started).values_list("period_start", flat=True))
+            in_run = {
+                "grain": grain,
+                "breakdown": breakdown or "",
+                "period_start__gte": run[0],
+                "period_start__lt": end,
+            }
+            stored = KpiSnapshot.objects.filter(**in_run)
+            marked = KpiSnapshotPeriod.objects.filter(**in_run)
+            newer = set(marked.filter(computed_at__gt=started).values_list("period_start", flat=True))
+            newer |= set(stored.filter(computed_at__gt=started).values_list("period_start", flat=True))
             rows = [
                 KpiSnapshot(
                     kpi=cell.kpi,
@@ -189,12 +209,30 @@ def _refresh_periods(periods: list[date], *, shape: SnapshotShape, progress: Pro
                     computed_at=started,
                 )
                 for cell in values.cells.values()
-                # the all row is stored once, unbroken; a period refreshed meanwhile keeps its rows
-                if (breakdown is None or cell.key is not None) and cell.period not in newer
+                # a period refreshed meanwhile keeps its rows
+                if _stored(cell, breakdown, values.found) and cell.period not in newer
             ]
             stored.exclude(period_start__in=newer).delete()
+            marked.exclude(period_start__in=newer).delete()
             KpiSnapshot.objects.bulk_create(rows, batch_size=1000)
+            # each period written is marked, with its values: "written, nothing there" is not "not
+            # written yet" to a reader (kpi.snapshots)
+            KpiSnapshotPeriod.objects.bulk_create(
+                KpiSnapshotPeriod(
+                    grain=grain, breakdown=breakdown or "", period_start=period, computed_at=started
+                )
+                for period in run
+                if period not in newer
+            )
         written += len(rows)
         done += len(run)
         progress(RefreshProgress(grain, breakdown, run[0], run[-1], done, len(periods), len(rows)))
     return written
+
+
+def _stored(cell, breakdown: str | None, found) -> bool:
+    """The all row is stored once, unbroken; a key only in the periods it has rows in (as the engine
+    lists keys), so that the snapshots list the same keys as the engine for any range."""
+    if breakdown is None:
+        return cell.key is None
+    return (cell.period, cell.key) in found

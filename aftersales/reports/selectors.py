@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +30,7 @@ from aftersales.kpi.engine import KpiValues, kpi_values, organisation_zone
 from aftersales.kpi.selectors import REQUEST_BREAKDOWN_LABELS as BREAKDOWN_LABELS
 from aftersales.kpi.selectors import formatted, kpi_name, period_label
 from aftersales.kpi.semantic import Grain, Kpi, Unit
+from aftersales.kpi.snapshots import SnapshotRead, snapshot_values
 from aftersales.kpi.targets import Status, Target, TargetBook, status_of, target_book
 from aftersales.service.models import Ticket
 
@@ -180,13 +182,25 @@ class Scope:
 
 
 def drill_url(kpi: Kpi, part: Part, start: date, end: date, scope: Scope) -> str:
+    # A page links a thousand numbers: reverse() and urlencode() once per distinct path and query (they
+    # were a third of a dashboard's time), not once per number.
+    return f"{_drill_path(kpi.code, part.value, get_script_prefix(), get_urlconf())}?{_drill_query(start, end, scope)}"
+
+
+@lru_cache(maxsize=1024)
+def _drill_path(code: str, part: str, _prefix: str, _urlconf) -> str:
+    return reverse("reports:drill", args=[code, part])
+
+
+@lru_cache(maxsize=4096)
+def _drill_query(start: date, end: date, scope: Scope) -> str:
     query = {"start": start.isoformat(), "end": end.isoformat()}
     if scope.store:
         query["store"] = scope.store
     if scope.breakdown:
         query["breakdown"] = scope.breakdown
         query["key"] = scope.key or ""
-    return f"{reverse('reports:drill', args=[kpi.code, part.value])}?{urlencode(query)}"
+    return urlencode(query)
 
 
 @dataclass
@@ -283,6 +297,16 @@ class Dashboard:
     tables: list[Table] = field(default_factory=list)
     charts: list[dict] = field(default_factory=list)
     subject: str = ""  # the store or person the dashboard is about
+    as_of: datetime | None = None  # when the stored values shown were computed (None: all live)
+    live: list[str] = field(default_factory=list)  # the periods computed live, as labelled
+
+    def served_from(self, *reads: SnapshotRead) -> Dashboard:
+        """How fresh the numbers are: the oldest stored value read, and every period computed live."""
+        stored = [read.as_of for read in reads if read.as_of is not None]
+        self.as_of = min(stored) if stored else None
+        live = sorted({period for read in reads for period in read.live})
+        self.live = [period_label(period, self.params.grain) for period in live]
+        return self
 
     def table(self, name: str) -> Table | None:
         return next((table for table in self.tables if table.name == name), None)
@@ -435,7 +459,7 @@ def bar_chart(chart_id: str, title: str, kpi: Kpi, table: Table, column: int) ->
 
 def executive_dashboard(*, user, params: Params, trend: str | None = None) -> Dashboard:
     kpis = _kpis(COMPANY_KPIS)
-    values = kpi_values(
+    read = snapshot_values(
         codes=list(COMPANY_KPIS),
         start=params.start,
         end=params.end,
@@ -443,6 +467,7 @@ def executive_dashboard(*, user, params: Params, trend: str | None = None) -> Da
         breakdown=params.breakdown,
         user=user,
     )
+    values = read.values
     book = target_book(COMPANY_KPIS)
     bounds = _bounds(values, params)
     company = Scope()
@@ -464,14 +489,14 @@ def executive_dashboard(*, user, params: Params, trend: str | None = None) -> Da
         cards=_cards(kpis, values, book, bounds, company, None),
         tables=[trend_table, league],
         charts=charts,
-    )
+    ).served_from(read)
 
 
 def store_dashboard(*, user, store: Store, params: Params, trend: str | None = None) -> Dashboard:
     """The store's KPIs against its targets, and a table by the breakdown (its specialists by default)."""
     kpis = _kpis(COMPANY_KPIS)
     codes = list(dict.fromkeys([*COMPANY_KPIS, *SPECIALIST_KPIS]))
-    values = kpi_values(
+    read = snapshot_values(
         codes=codes,
         start=params.start,
         end=params.end,
@@ -480,6 +505,7 @@ def store_dashboard(*, user, store: Store, params: Params, trend: str | None = N
         user=user,
         stores=[store],
     )
+    values = read.values
     book = target_book(codes)
     bounds = _bounds(values, params)
     scope = Scope(store=store.code)
@@ -502,20 +528,22 @@ def store_dashboard(*, user, store: Store, params: Params, trend: str | None = N
         tables=[trend_table, people],
         charts=charts,
         subject=store.name,
-    )
+    ).served_from(read)
 
 
 def specialist_dashboard(*, user, person: User, params: Params, trend: str | None = None) -> Dashboard:
     """One person's KPIs: the rows of the requests assigned to them (the specialist breakdown's key)."""
     kpis = _kpis(SPECIALIST_KPIS)
-    values = kpi_values(
+    read = snapshot_values(
         codes=list(SPECIALIST_KPIS),
         start=params.start,
         end=params.end,
         grain=params.grain,
         breakdown="specialist",
         user=user,
+        keys=[person.username],  # their row only, not every specialist's
     )
+    values = read.values
     book = target_book(SPECIALIST_KPIS)
     bounds = _bounds(values, params)
     scope = Scope(breakdown="specialist", key=person.username)
@@ -534,7 +562,7 @@ def specialist_dashboard(*, user, person: User, params: Params, trend: str | Non
         tables=[trend_table],
         charts=charts,
         subject=person.display_name or person.username,
-    )
+    ).served_from(read)
 
 
 @dataclass
@@ -570,7 +598,7 @@ def quality_dashboard(*, user, params: Params) -> Dashboard:
     range, and repeat repairs by the same breakdown; for company-wide viewers the imported inspections
     too (nonconformance, first pass yield, rework, scrap: cards and trend)."""
     codes = [*PARETO_KPIS, REPEAT_KPI]
-    values = kpi_values(
+    read = snapshot_values(
         codes=codes,
         start=params.start,
         end=params.end,
@@ -578,6 +606,7 @@ def quality_dashboard(*, user, params: Params) -> Dashboard:
         breakdown=params.breakdown,
         user=user,
     )
+    values = read.values
     labels = key_labels(params.breakdown, values.keys)
     charts, tables = [], []
     for code in PARETO_KPIS:
@@ -657,13 +686,15 @@ def quality_dashboard(*, user, params: Params) -> Dashboard:
         kpi_name(repeat),
     ]
     tables.append(Table("repeat", _("Repeat repairs"), header, rows))
-    cards = []
+    cards, reads = [], [read]
     if user.sees_all_stores:
         # The inspections are the company's rows, which the engine shows company-wide viewers only.
         inspection_kpis = _kpis(INSPECTION_KPIS)
-        inspections = kpi_values(
+        inspection_read = snapshot_values(
             codes=list(INSPECTION_KPIS), start=params.start, end=params.end, grain=params.grain, user=user
         )
+        reads.append(inspection_read)
+        inspections = inspection_read.values
         book = target_book(INSPECTION_KPIS)
         bounds = _bounds(inspections, params)
         cards = _cards(inspection_kpis, inspections, book, bounds, Scope(), None)
@@ -678,7 +709,7 @@ def quality_dashboard(*, user, params: Params) -> Dashboard:
         cards=cards,
         tables=tables,
         charts=charts,
-    )
+    ).served_from(*reads)
 
 
 # --- the 4S business dashboard ------------------------------------------------------------------------------

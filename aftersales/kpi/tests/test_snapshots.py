@@ -8,11 +8,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from aftersales.kpi.catalogue import CATALOGUE
-from aftersales.kpi.models import KpiSnapshot
-from aftersales.kpi.services import kpi_snapshots_refresh
+from aftersales.kpi.models import KpiSnapshot, KpiSnapshotPeriod
+from aftersales.kpi.semantic import Grain
+from aftersales.kpi.services import SNAPSHOT_SHAPES, SnapshotShape, kpi_snapshots_refresh
 from aftersales.kpi.tests.rows import at, request, survey
 
 pytestmark = pytest.mark.django_db
+
+BY_MONTH_AND_STORE = (SnapshotShape(Grain.MONTH, None), SnapshotShape(Grain.MONTH, "store"))
 
 
 @pytest.fixture
@@ -30,11 +33,20 @@ def snapshot(kpi, period, breakdown="", key=""):
 
 def test_refresh_stores_every_kpi_for_all_keys_and_per_store(history):
     # when
-    written = kpi_snapshots_refresh(since=date(2026, 3, 1))
-    # then March and April: every KPI for all keys, and for each of the two stores
-    # (company-wide KPIs, without a store, are stored for all keys only)
+    written = kpi_snapshots_refresh(since=date(2026, 3, 1), shapes=BY_MONTH_AND_STORE)
+    # then March and April: every KPI for all keys; for each of the two stores in March only, the month
+    # they have requests in (company-wide KPIs, without a store, are stored for all keys only)
     kpis, by_store = len(CATALOGUE.kpis), len(CATALOGUE.breakable_by("store"))
-    assert written == KpiSnapshot.objects.count() == 2 * kpis + 2 * 2 * by_store
+    assert written == KpiSnapshot.objects.count() == 2 * kpis + 2 * by_store
+    assert not KpiSnapshot.objects.filter(breakdown="store", period_start=date(2026, 4, 1)).exists()
+    # and both months are marked written for both shapes, April's empty store rows included
+    marks = KpiSnapshotPeriod.objects.values_list("grain", "breakdown", "period_start")
+    assert sorted(marks) == [
+        ("month", "", date(2026, 3, 1)),
+        ("month", "", date(2026, 4, 1)),
+        ("month", "store", date(2026, 3, 1)),
+        ("month", "store", date(2026, 4, 1)),
+    ]
     total = snapshot("csat_t2b", date(2026, 3, 1))
     assert (total.value, total.numerator, total.denominator, total.n) == (0.5, 1, 2, 2)
     assert snapshot("csat_t2b", date(2026, 3, 1), "store", "store-a").value == 1.0
@@ -44,14 +56,25 @@ def test_refresh_stores_every_kpi_for_all_keys_and_per_store(history):
 
 
 def test_a_second_refresh_replaces_the_values(history, cast):
-    kpi_snapshots_refresh(since=date(2026, 3, 1))
+    kpi_snapshots_refresh(since=date(2026, 3, 1), shapes=BY_MONTH_AND_STORE)
     # given store A's second request in March, answered CSAT 1
     survey(request(cast.store_a, cast.customer_a, at(2026, 3, 9, 9)), at(2026, 3, 10, 9), csat=1)
     # when
-    kpi_snapshots_refresh(since=date(2026, 3, 1))
+    kpi_snapshots_refresh(since=date(2026, 3, 1), shapes=BY_MONTH_AND_STORE)
     # then
     assert snapshot("csat_t2b", date(2026, 3, 1), "store", "store-a").value == 0.5
     assert KpiSnapshot.objects.filter(kpi="csat_t2b", period_start=date(2026, 3, 1)).count() == 3
+    assert KpiSnapshotPeriod.objects.count() == 4
+
+
+def test_composite_breakdowns_store_each_key_within_its_store(history, cast):
+    # given a second March request in store B, assigned to specialist_b
+    request(cast.store_b, cast.customer_b, at(2026, 3, 4, 9), assignee=cast.specialist_b)
+    # when
+    kpi_snapshots_refresh(since=date(2026, 3, 1), shapes=(SnapshotShape(Grain.MONTH, "store/specialist"),))
+    # then the keys are "store/username", "" for no assignee; each with its own requests
+    keys = KpiSnapshot.objects.filter(kpi="requests_received").values_list("key", "value")
+    assert sorted(keys) == [("store-a/", 1), ("store-b/", 1), ("store-b/specialist_b", 1)]
 
 
 def test_the_command_shows_progress_and_starts_at_the_first_request(history):
@@ -59,11 +82,26 @@ def test_the_command_shows_progress_and_starts_at_the_first_request(history):
     call_command("kpi", "refresh", stdout=out)
     lines = out.getvalue().splitlines()
     kpis, by_store = len(CATALOGUE.kpis), len(CATALOGUE.breakable_by("store"))
-    assert lines == [
+    # one line per stored shape, in the order of SNAPSHOT_SHAPES, then the total
+    assert len(lines) == len(SNAPSHOT_SHAPES) + 1
+    assert lines[:2] == [
         f"month all: 2026-03-01 … 2026-04-01 [2/2 periods] {2 * kpis} values",
-        f"month by store: 2026-03-01 … 2026-04-01 [2/2 periods] {4 * by_store} values",
-        f"{2 * kpis + 4 * by_store} snapshot values written",
+        f"month by store: 2026-03-01 … 2026-04-01 [2/2 periods] {2 * by_store} values",
     ]
+    assert lines[2].startswith("month by specialist: 2026-03-01 … 2026-04-01 [2/2 periods] ")
+    # the weeks from Monday 2 March (its first request) to Monday 13 April (today's week)
+    assert lines[-3] == f"week all: 2026-03-02 … 2026-04-13 [7/7 periods] {7 * kpis} values"
+    assert lines[-1] == f"{KpiSnapshot.objects.count()} snapshot values written"
+
+
+def test_the_command_refreshes_one_grain(history):
+    out = io.StringIO()
+    call_command("kpi", "refresh", "--grain", "week", stdout=out)
+    assert set(KpiSnapshotPeriod.objects.values_list("grain", flat=True)) == {"week"}
+    with pytest.raises(
+        CommandError, match="--grain: no snapshots are stored by day \\(stored: month, week\\)"
+    ):
+        call_command("kpi", "refresh", "--grain", "day")
 
 
 def test_the_command_refuses_bad_input(history):
