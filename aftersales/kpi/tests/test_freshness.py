@@ -212,15 +212,23 @@ def test_the_job_recomputes_only_the_periods_a_write_touched(history, cast, froz
     ticket_cancel(ticket=history, by=cast.specialist_b, reason="客户已自行处理")
     # when the minute job runs
     result = kpi_snapshots_task.call()
-    # then it drained the one mark (20 March) and rewrote March only: every KPI, all stores and per store
+    # then it drained the one mark (20 March) and rewrote March only (and the week of 16 March): by month,
+    # every KPI for all stores and per store, as for each stored shape
+    rewritten = KpiSnapshot.objects.filter(computed_at=at(2026, 4, 15, 13))
+    assert result == {"marks": 1, "days": 1, "rows": rewritten.count()}
+    assert set(rewritten.values_list("grain", "period_start")) == {
+        ("month", date(2026, 3, 1)),
+        ("week", date(2026, 3, 16)),
+    }
     by_store = len(CATALOGUE.breakable_by("store"))
-    assert result == {"marks": 1, "days": 1, "rows": len(CATALOGUE.kpis) + 2 * by_store}
+    by_month = rewritten.filter(grain="month", breakdown__in=["", "store"])
+    assert by_month.count() == len(CATALOGUE.kpis) + 2 * by_store
     after = snapshot("response_24h_rate", date(2026, 3, 1))
     assert (after.value, after.numerator, after.denominator, after.n) == (1.0, 1, 1, 1)
     assert after.computed_at == at(2026, 4, 15, 13)
     assert snapshot("response_24h_rate", date(2026, 3, 1), "store", "store-b").value is None  # 0 judged
     # February and April were not touched: their rows are the ones computed at noon
-    untouched = KpiSnapshot.objects.exclude(period_start=date(2026, 3, 1))
+    untouched = KpiSnapshot.objects.exclude(period_start__in=[date(2026, 3, 1), date(2026, 3, 16)])
     assert set(untouched.values_list("computed_at", flat=True)) == {at(2026, 4, 15, 12)}
     assert snapshot("response_24h_rate", date(2026, 2, 1)).value == 1.0
     assert KpiStaleDay.objects.count() == 0
@@ -257,7 +265,7 @@ def test_a_period_recomputed_after_a_refresh_began_keeps_the_newer_values(histor
     kpi_snapshots_refresh(since=date(2026, 2, 1))
     # then it leaves March alone and writes the other two
     stamps = dict(
-        KpiSnapshot.objects.filter(kpi="requests_received", breakdown="").values_list(
+        KpiSnapshot.objects.filter(kpi="requests_received", grain="month", breakdown="").values_list(
             "period_start", "computed_at"
         )
     )
@@ -271,7 +279,9 @@ def test_a_period_recomputed_after_a_refresh_began_keeps_the_newer_values(histor
 def test_days_after_the_current_period_are_drained_but_not_stored(history, frozen_clock):
     stale_days_mark([date(2026, 6, 30)])  # a fact dated ahead (a delivery scheduled for June)
     assert kpi_snapshots_refresh_stale().rows == 0
-    assert not KpiSnapshot.objects.filter(period_start__gt=date(2026, 4, 1)).exists()
+    assert not KpiSnapshot.objects.filter(
+        period_start__gte=date(2026, 4, 20)
+    ).exists()  # April's week is the 13th
     assert KpiStaleDay.objects.count() == 0
 
 
@@ -284,11 +294,16 @@ def test_the_command_drains_the_marks_showing_progress(history, cast, frozen_clo
     out = io.StringIO()
     call_command("kpi", "refresh", "--stale", stdout=out)
     kpis, by_store = len(CATALOGUE.kpis), len(CATALOGUE.breakable_by("store"))
-    assert out.getvalue().splitlines() == [
+    lines = out.getvalue().splitlines()
+    # a line per stored shape (March, or the week of 16 March), then the total
+    assert len(lines) == len(SNAPSHOT_SHAPES) + 1
+    assert lines[:2] == [
         f"month all: 2026-03-01 … 2026-03-01 [1/1 periods] {kpis} values",
         f"month by store: 2026-03-01 … 2026-03-01 [1/1 periods] {2 * by_store} values",
-        f"{kpis + 2 * by_store} snapshot values written; 1 marks drained, days 2026-03-20",
     ]
+    assert lines[-3] == f"week all: 2026-03-16 … 2026-03-16 [1/1 periods] {kpis} values"
+    written = KpiSnapshot.objects.filter(computed_at=at(2026, 4, 15, 13)).count()
+    assert lines[-1] == f"{written} snapshot values written; 1 marks drained, days 2026-03-20"
 
 
 # --- the nightly job -------------------------------------------------------------------------------------
@@ -311,12 +326,14 @@ def test_the_nightly_job_recomputes_what_time_alone_changed(history, cast, froze
     assert (april.value, april.numerator, april.denominator) == (0.0, 0, 1)
     # over the 25 months from April 2024: every KPI for all stores, and per store where there were rows
     assert reconcile_since() == date(2024, 4, 1)
-    assert KpiSnapshot.objects.filter(breakdown="").count() == 25 * len(CATALOGUE.kpis)
+    assert KpiSnapshot.objects.filter(grain="month", breakdown="").count() == 25 * len(CATALOGUE.kpis)
     assert result == {"rows": KpiSnapshot.objects.count()}
     stored = set(KpiSnapshot.objects.values_list("grain", "breakdown").distinct())
     assert stored == {(shape.grain, shape.breakdown or "") for shape in SNAPSHOT_SHAPES}
 
 
 def test_the_command_refreshes_only_the_grains_stored(history):
-    with pytest.raises(CommandError, match=r"--grain: no snapshots are stored by week \(stored: month\)"):
-        call_command("kpi", "refresh", "--grain", "week")
+    with pytest.raises(
+        CommandError, match=r"--grain: no snapshots are stored by day \(stored: month, week\)"
+    ):
+        call_command("kpi", "refresh", "--grain", "day")
