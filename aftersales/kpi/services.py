@@ -19,6 +19,7 @@ from aftersales.kpi.engine import (
     organisation_zone,
     period_start_of,
     period_starts,
+    previous_period_start,
 )
 from aftersales.kpi.models import KpiSnapshot, KpiSnapshotPeriod
 from aftersales.kpi.semantic import Grain
@@ -210,7 +211,7 @@ def _refresh_periods(periods: list[date], *, shape: SnapshotShape, progress: Pro
                 )
                 for cell in values.cells.values()
                 # a period refreshed meanwhile keeps its rows
-                if _stored(cell, breakdown, values.found) and cell.period not in newer
+                if _stored(cell, breakdown, values.found, grain) and cell.period not in newer
             ]
             stored.exclude(period_start__in=newer).delete()
             marked.exclude(period_start__in=newer).delete()
@@ -230,9 +231,17 @@ def _refresh_periods(periods: list[date], *, shape: SnapshotShape, progress: Pro
     return written
 
 
-def _stored(cell, breakdown: str | None, found) -> bool:
+def _stored(cell, breakdown: str | None, found, grain: Grain) -> bool:
     """The all row is stored once, unbroken; a key only in the periods it has rows in (as the engine
-    lists keys), so that the snapshots list the same keys as the engine for any range."""
+    lists keys), so that the snapshots list the same keys as the engine for any range; a growth rate's
+    key also in the period after its last rows (it fell to nothing: -100 %)."""
     if breakdown is None:
         return cell.key is None
-    return (cell.period, cell.key) in found
+    if (cell.period, cell.key) in found:
+        return True
+    return cell.kpi in _GROWTH and (previous_period_start(cell.period, grain), cell.key) in found
+
+
+_GROWTH = frozenset(
+    kpi.code for kpi in CATALOGUE.kpis if any(needed.previous for needed in CATALOGUE.closure([kpi.code]))
+)

@@ -37,8 +37,13 @@ def test_refresh_stores_every_kpi_for_all_keys_and_per_store(history):
     # then March and April: every KPI for all keys; for each of the two stores in March only, the month
     # they have requests in (company-wide KPIs, without a store, are stored for all keys only)
     kpis, by_store = len(CATALOGUE.kpis), len(CATALOGUE.breakable_by("store"))
-    assert written == KpiSnapshot.objects.count() == 2 * kpis + 2 * by_store
-    assert not KpiSnapshot.objects.filter(breakdown="store", period_start=date(2026, 4, 1)).exists()
+    # and in April sales growth only, each store's rows being in March (growth over the month before)
+    assert written == KpiSnapshot.objects.count() == 2 * kpis + 2 * by_store + 2
+    april = KpiSnapshot.objects.filter(breakdown="store", period_start=date(2026, 4, 1))
+    assert sorted(april.values_list("kpi", "key")) == [
+        ("sales_growth", "store-a"),
+        ("sales_growth", "store-b"),
+    ]
     # and both months are marked written for both shapes, April's empty store rows included
     marks = KpiSnapshotPeriod.objects.values_list("grain", "breakdown", "period_start")
     assert sorted(marks) == [
@@ -86,7 +91,7 @@ def test_the_command_shows_progress_and_starts_at_the_first_request(history):
     assert len(lines) == len(SNAPSHOT_SHAPES) + 1
     assert lines[:2] == [
         f"month all: 2026-03-01 … 2026-04-01 [2/2 periods] {2 * kpis} values",
-        f"month by store: 2026-03-01 … 2026-04-01 [2/2 periods] {2 * by_store} values",
+        f"month by store: 2026-03-01 … 2026-04-01 [2/2 periods] {2 * by_store + 2} values",
     ]
     assert lines[2].startswith("month by specialist: 2026-03-01 … 2026-04-01 [2/2 periods] ")
     # the weeks from Monday 2 March (its first request) to Monday 13 April (today's week)
