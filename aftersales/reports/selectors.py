@@ -26,7 +26,7 @@ from aftersales.customers.models import Customer, ProductCategory, ProductModel
 from aftersales.kpi.catalogue import CATALOGUE
 from aftersales.kpi.control import p_chart
 from aftersales.kpi.drill import Part, parts_of
-from aftersales.kpi.engine import KpiValues, kpi_values, organisation_zone
+from aftersales.kpi.engine import KpiValues, organisation_zone
 from aftersales.kpi.selectors import REQUEST_BREAKDOWN_LABELS as BREAKDOWN_LABELS
 from aftersales.kpi.selectors import formatted, kpi_name, period_label
 from aftersales.kpi.semantic import Grain, Kpi, Unit
@@ -752,7 +752,7 @@ def business_dashboard(*, user, store: Store | None, params: Params, trend: str 
     (by store, with the all-stores row), so the cost does not grow with the stores."""
     params = replace(params, breakdown="store")  # the league table is by store whatever was asked
     codes = list(BUSINESS_KPIS)
-    values = kpi_values(
+    read = snapshot_values(
         codes=codes,
         start=params.start,
         end=params.end,
@@ -760,6 +760,7 @@ def business_dashboard(*, user, store: Store | None, params: Params, trend: str 
         breakdown="store",
         user=user,
     )
+    values = read.values
     book = target_book(codes)
     bounds = _bounds(values, params)
     code = store.code if store else None
@@ -797,4 +798,4 @@ def business_dashboard(*, user, store: Store | None, params: Params, trend: str 
         tables=[trend_table, league],
         charts=charts,
         subject=store.name if store else "",
-    )
+    ).served_from(read)

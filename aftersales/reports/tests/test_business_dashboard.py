@@ -310,9 +310,10 @@ def test_the_cost_does_not_grow_with_the_stores(cast, executive, business):
     for n in range(4):
         store = testing.make_store(cast.org, f"extra-{n}", f"Extra {n}")
         deal(business, f"X{n}", store, date(2026, 3, 10), price=1000, cost=900)
-    # session, user, stores, one query per dataset (deals, attendance, stock, cost of sales), targets,
-    # store names (and on PostgreSQL the KPI session's settings, kpi.engine.analytic_session)
-    assert queries() == few == 9 + (connection.vendor == "postgresql")
+    # session, user, stores, the snapshot periods stored (none: March is computed live), one query per
+    # dataset (deals, attendance, stock, cost of sales), targets, store names (and on PostgreSQL the KPI
+    # session's settings, kpi.engine.analytic_session)
+    assert queries() == few == 10 + (connection.vendor == "postgresql")
     assert len(client.get(url, MARCH).context["dashboard"].table("league").rows) == 6
 
 
@@ -364,3 +365,23 @@ def test_the_quality_dashboards_inspection_numbers_open_the_inspection_rows(exec
     ]
     # a store manager opening the same link sees none of the company's rows
     assert client_for(manager_a).get(rate.url).context["page"].object_list == []
+
+
+@pytest.mark.parametrize(
+    ("who", "query"), [("executive", {}), ("executive", {"store": "store-b"}), ("manager_a", {})]
+)
+def test_from_the_snapshots_the_business_dashboard_shows_what_the_engine_shows(
+    cast, business, frozen_clock, who, query
+):
+    from aftersales.kpi.services import kpi_snapshots_refresh
+    from aftersales.kpi.tests.rows import at
+    from aftersales.reports.tests.test_snapshot_dashboards import contents
+
+    frozen_clock(at(2026, 4, 25, 12))
+    client = client_for(getattr(cast, who))
+    live = client.get(reverse("reports:business"), {**MARCH, **query}).context["dashboard"]
+    assert (live.as_of, live.live) == (None, ["2026-03"])
+    kpi_snapshots_refresh(since=date(2026, 3, 1))
+    stored = client.get(reverse("reports:business"), {**MARCH, **query}).context["dashboard"]
+    assert stored.live == []
+    assert contents(stored) == contents(live)
