@@ -1,6 +1,7 @@
 import threading
 import time
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import OperationalError, connection
@@ -183,10 +184,15 @@ def test_concurrent_registrations_get_unique_numbers_and_all_are_assigned(
 
     # then
     assert errors == []
-    stored = list(Ticket.objects.order_by("pk"))
+    stored = list(Ticket.objects.select_related("store").order_by("pk"))
     assert len(stored) == registrations
     assert len({ticket.number for ticket in stored}) == registrations
-    assert all(ticket.number == f"SR{ticket.created_at:%y%m}-{ticket.pk:06d}" for ticket in stored)
+    # the number carries the month in the store's zone (in Shanghai, 1 December starts at 16:00 UTC)
+    assert all(
+        ticket.number
+        == f"SR{ticket.created_at.astimezone(ZoneInfo(ticket.store.timezone)):%y%m}-{ticket.pk:06d}"
+        for ticket in stored
+    )
     assert {ticket.status for ticket in stored} == {"assigned"}
     assert {ticket.assignee_id for ticket in stored} <= {cast.specialist_a.pk, second_specialist.pk}
     assert TicketEvent.objects.filter(type="created").count() == registrations
