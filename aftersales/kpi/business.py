@@ -387,6 +387,15 @@ def _total(code, name_zh, name_en, family, reference, formula, measure, **more) 
     )
 
 
+def _quotient(numerator: str, denominator: str) -> dict:
+    """The `inputs` and `expression` of a KPI that divides one KPI by another: no value when the
+    denominator is 0 (or has none, which the engine handles before calling)."""
+    return {
+        "inputs": (numerator, denominator),
+        "expression": lambda v: v[numerator] / v[denominator] if v[denominator] else None,
+    }
+
+
 DEALER_KPIS = (
     _total(
         "sales_revenue",
@@ -520,10 +529,7 @@ DEALER_KPIS = (
         formula=_("vehicle COGS / average vehicle inventory at cost"),
         unit=Unit.TURNS,
         direction=Direction.HIGHER,
-        inputs=("vehicle_cogs", "vehicle_inventory_avg"),
-        expression=lambda v: (
-            v["vehicle_cogs"] / v["vehicle_inventory_avg"] if v["vehicle_inventory_avg"] else None
-        ),
+        **_quotient("vehicle_cogs", "vehicle_inventory_avg"),
         variant=_("By value (not units); turns within the period, not annualised."),
     ),
     _total(
@@ -792,8 +798,7 @@ QUALITY_KPIS = (
         formula=_("cost of quality / revenue"),
         unit=Unit.PERCENT,
         direction=Direction.LOWER,
-        inputs=("cost_of_quality", "company_revenue"),
-        expression=lambda v: v["cost_of_quality"] / v["company_revenue"] if v["company_revenue"] else None,
+        **_quotient("cost_of_quality", "company_revenue"),
         variant=_("Over the company's revenue (finance statements)."),
     ),
     Kpi(
@@ -805,10 +810,7 @@ QUALITY_KPIS = (
         formula=_("(internal + external failure costs) / revenue"),
         unit=Unit.PERCENT,
         direction=Direction.LOWER,
-        inputs=("quality_failure_cost", "company_revenue"),
-        expression=lambda v: (
-            v["quality_failure_cost"] / v["company_revenue"] if v["company_revenue"] else None
-        ),
+        **_quotient("quality_failure_cost", "company_revenue"),
         variant=_("P is the company's revenue (finance statements), not the gross industrial output value."),
     ),
     _ratio(
