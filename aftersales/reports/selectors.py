@@ -29,7 +29,7 @@ from aftersales.kpi.drill import Part, parts_of
 from aftersales.kpi.engine import KpiValues, organisation_zone
 from aftersales.kpi.selectors import REQUEST_BREAKDOWN_LABELS as BREAKDOWN_LABELS
 from aftersales.kpi.selectors import formatted, kpi_name, period_label
-from aftersales.kpi.semantic import Grain, Kpi, Unit
+from aftersales.kpi.semantic import Aggregation, Grain, Kpi, Unit
 from aftersales.kpi.snapshots import SnapshotRead, snapshot_values
 from aftersales.kpi.targets import Status, Target, TargetBook, status_of, target_book
 from aftersales.service.models import Ticket
@@ -283,6 +283,7 @@ class Table:
     title: str
     header: list[str]
     rows: list[Row]
+    note: str = ""  # shown under the table: what it leaves out
 
     def export_rows(self) -> list[list[str]]:
         return [[row.label, *(n.text for n in row.numbers)] for row in self.rows]
@@ -745,11 +746,39 @@ def sees_business(user) -> bool:
     return sees_company(user) or user.role == Role.STORE_MANAGER
 
 
-def business_dashboard(*, user, store: Store | None, params: Params, trend: str | None = None) -> Dashboard:
+def _imported_sums(values: KpiValues) -> KpiValues:
+    """The values with a sum over no rows as no value: to the engine a sum of nothing is 0 (a growth
+    rate falls to -100 %), but in imported business data no rows means nothing was imported for that
+    store and period (an appliance service centre sells no vehicles; a month just begun), not ¥0."""
+    cells = {
+        place: replace(cell, value=None) if cell.n == 0 and _is_sum(cell.kpi) else cell
+        for place, cell in values.cells.items()
+    }
+    return replace(values, cells=cells)
+
+
+def _is_sum(code: str) -> bool:
+    kpi = CATALOGUE.by_code[code]
+    return kpi.kind == "single" and kpi.measure.aggregation == Aggregation.SUM
+
+
+def _with_rows(values: KpiValues, period: date) -> list[str]:
+    """The keys with some row behind one of the values in `period` (n counts the rows a value reads)."""
+    return [
+        key
+        for key in values.keys
+        if any((cell := values.cells.get((kpi.code, period, key))) and cell.n for kpi in values.kpis)
+    ]
+
+
+def business_dashboard(
+    *, user, store: Store | None, stores: list[Store], params: Params, trend: str | None = None
+) -> Dashboard:
     """Sales, margin, trade-in, days of supply, absenteeism and the penetration of each value-added
     product, for `store` (None: every store the person may see, added up), against their targets; the
-    trend of one of them; and the league table of the person's stores. One engine query per dataset
-    (by store, with the all-stores row), so the cost does not grow with the stores."""
+    trend of one of them; and the league table of the person's `stores` in the last period: those
+    without any business data in it are not ranked but named under the table. One engine query per
+    dataset (by store, with the all-stores row), so the cost does not grow with the stores."""
     params = replace(params, breakdown="store")  # the league table is by store whatever was asked
     codes = list(BUSINESS_KPIS)
     read = snapshot_values(
@@ -760,7 +789,7 @@ def business_dashboard(*, user, store: Store | None, params: Params, trend: str 
         breakdown="store",
         user=user,
     )
-    values = read.values
+    values = _imported_sums(read.values)
     book = target_book(codes)
     bounds = _bounds(values, params)
     code = store.code if store else None
@@ -771,7 +800,18 @@ def business_dashboard(*, user, store: Store | None, params: Params, trend: str 
     trend_table = _trend_table(kpis, values, book, bounds, params, scope, code)
     labels = key_labels("store", values.keys)
     league_kpis = _kpis(BUSINESS_LEAGUE_KPIS)
-    league = _key_table("league", _("Stores"), league_kpis, values, book, bounds, params, Scope(), labels)
+    # A store without a row in the league's period is not ranked as if it had sold nothing.
+    ranked = _with_rows(values, values.periods[-1])
+    league_values = replace(values, keys=ranked)
+    league = _key_table(
+        "league", _("Stores"), league_kpis, league_values, book, bounds, params, Scope(), labels
+    )
+    without = [s.name for s in stores if s.code not in ranked]
+    if without:
+        league.note = _("No business data in %(period)s (not ranked): %(stores)s.") % {
+            "period": period_label(values.periods[-1], params.grain),
+            "stores": ", ".join(without),
+        }
     focus = CATALOGUE.by_code[trend] if trend in BUSINESS_KPIS else kpis[0]
     charts = [trend_chart(focus, values, book, params, code, code, trend_table.rows[kpis.index(focus)])]
     by_code = {card.kpi.code: card for card in cards}

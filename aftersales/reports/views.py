@@ -204,7 +204,7 @@ def business(request: HttpRequest) -> HttpResponse:
     try:
         params = params_from(request.GET, default_breakdown="store")
         dashboard = selectors.business_dashboard(
-            user=user, store=chosen, params=params, trend=request.GET.get("trend")
+            user=user, store=chosen, stores=stores, params=params, trend=request.GET.get("trend")
         )
         return _dashboard_response(
             request,

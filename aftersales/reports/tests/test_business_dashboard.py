@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from aftersales.accounts.models import Role
+from aftersales.accounts.models import Role, Store
 from aftersales.core import testing
-from aftersales.kpi.models import KpiTarget
+from aftersales.kpi.models import KpiSnapshot, KpiTarget
 from aftersales.kpi.targets import Status
 from aftersales.kpi.tests.rows import attendance, cogs, deal, fact_batch, stock
 
@@ -187,6 +187,97 @@ def test_a_store_manager_sees_their_store_and_not_another(manager_a, manager_b, 
         client_for(manager_b).get(reverse("reports:business"), {**MARCH, "store": "store-a"}).status_code
         == 404
     )
+
+
+# --- stores without business data -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def more_stores(cast, business):
+    """Store C, an appliance service centre: March's attendance of one person (20 days, 2 sick), no
+    deals, no stock. Store D: a deal in February only. Store E: nothing at all."""
+    c = testing.make_store(cast.org, "store-c", "C 家电服务中心")
+    d = testing.make_store(cast.org, "store-d", "D 店 · 嘉定")
+    testing.make_store(cast.org, "store-e", "E 店 · 松江")
+    person = testing.make_user("specialist_c", Role.SPECIALIST, stores=(c,))
+    attendance(business, person, c, FIRST, scheduled=20, sick=2)
+    deal(business, "D0", d, date(2026, 2, 20), price=90000, cost=80000, finance=1)
+    return c, d
+
+
+def test_the_league_ranks_only_stores_with_business_data_and_names_the_others(executive, more_stores):
+    # the range February–March: the league is March's; D sold in February only, E never
+    response = client_for(executive).get(
+        reverse("reports:business"), {"start": "2026-02-01", "end": "2026-04-01", "grain": "month"}
+    )
+    league = response.context["dashboard"].table("league")
+    # C is ranked on its attendance: 2 / 20 = 10.0 %; it sold no vehicles, which is no value, not ¥0
+    assert [[row.label, *(n.text for n in row.numbers)] for row in league.rows] == [
+        ["A 店 · 浦东", "¥750,000", "6.7 %", "66.7 %", "50.0 %", "60.0 d", "5.0 %"],
+        ["B 店 · 闵行", "¥250,000", "10.0 %", "100.0 %", "100.0 %", "15.0 d", "10.0 %"],
+        ["C 家电服务中心", "—", "—", "—", "—", "—", "10.0 %"],
+    ]
+    assert [n.status for n in league.rows[2].numbers[:5]] == [Status.NONE] * 5
+    assert league.note == "No business data in 2026-03 (not ranked): D 店 · 嘉定, E 店 · 松江."
+    assert (
+        '<p class="muted table-note">No business data in 2026-03 (not ranked): D 店 · 嘉定, E 店 · 松江.</p>'
+        in (response.content.decode())
+    )
+    # the league chart has C's bar empty, not at zero
+    chart = next(c for c in response.context["dashboard"].charts if c["id"] == "league-chart")
+    assert (chart["categories"][2], chart["values"]) == ("C 家电服务中心", [750000.0, 250000.0, None])
+    # the stores added up: C's absence counts, D's February deal does not
+    assert cards(response)["absenteeism_rate"] == ("7.5 %", "6 / 80")
+    assert cards(response)["sales_revenue"] == ("¥1,000,000", "n = 5")
+
+
+def test_a_store_or_a_month_without_deals_shows_no_sales_not_zero(executive, more_stores):
+    client = client_for(executive)
+    centre = client.get(reverse("reports:business"), {**MARCH, "store": "store-c"})
+    assert cards(centre)["sales_revenue"] == ("—", "n = 0")
+    assert cards(centre)["absenteeism_rate"] == ("10.0 %", "2 / 20")
+    may = client.get(
+        reverse("reports:business"), {"start": "2026-05-01", "end": "2026-06-01", "grain": "month"}
+    )
+    assert cards(may)["sales_revenue"] == ("—", "n = 0")
+    league = may.context["dashboard"].table("league")
+    assert league.rows == []
+    assert league.note == (
+        "No business data in 2026-05 (not ranked): A 店 · 浦东, B 店 · 闵行, C 家电服务中心, D 店 · 嘉定, E 店 · 松江."
+    )
+
+
+def test_a_managers_league_names_only_their_stores(cast, manager_a, more_stores):
+    league = (
+        client_for(manager_a).get(reverse("reports:business"), MARCH).context["dashboard"].table("league")
+    )
+    assert ([row.label for row in league.rows], league.note) == (["A 店 · 浦东"], "")
+    alone = testing.make_user("manager_e", Role.STORE_MANAGER, stores=(Store.objects.get(code="store-e"),))
+    league = client_for(alone).get(reverse("reports:business"), MARCH).context["dashboard"].table("league")
+    assert (league.rows, league.note) == ([], "No business data in 2026-03 (not ranked): E 店 · 松江.")
+
+
+def test_from_the_snapshots_a_store_with_only_requests_is_not_ranked(
+    cast, executive, more_stores, frozen_clock
+):
+    # store E has a service request in March (a row of the snapshots' store breakdown) but no business data
+    from aftersales.kpi.services import kpi_snapshots_refresh
+    from aftersales.kpi.tests.rows import at, request
+
+    frozen_clock(at(2026, 4, 25, 12))
+    request(Store.objects.get(code="store-e"), cast.customer_a, at(2026, 3, 2, 9))
+    client = client_for(executive)
+    live = client.get(reverse("reports:business"), MARCH).context["dashboard"]
+    kpi_snapshots_refresh(since=date(2026, 3, 1))
+    stored = client.get(reverse("reports:business"), MARCH).context["dashboard"]
+    assert (live.live, stored.live) == (["2026-03"], [])
+    # the snapshots hold E's sales of March, ¥0 of no deals (the engine's sum of nothing)
+    e_sales = KpiSnapshot.objects.filter(kpi="sales_revenue", breakdown="store", key="store-e", grain="month")
+    assert list(e_sales.values_list("period_start", "value", "n")) == [(date(2026, 3, 1), 0.0, 0)]
+    for dashboard in (live, stored):
+        league = dashboard.table("league")
+        assert [row.label for row in league.rows] == ["A 店 · 浦东", "B 店 · 闵行", "C 家电服务中心"]
+        assert league.note == "No business data in 2026-03 (not ranked): D 店 · 嘉定, E 店 · 松江."
 
 
 @pytest.mark.parametrize("who", ["specialist_a", "technician_a"])
