@@ -181,10 +181,14 @@ class Scope:
     key: str | None = None
 
 
-def drill_url(kpi: Kpi, part: Part, start: date, end: date, scope: Scope) -> str:
+def drill_url(kpi: Kpi, part: Part, start: date, end: date, scope: Scope, grain: Grain | None = None) -> str:
+    """The drill-down of a number over [start, end): with `grain`, a period of that grain (a week's or a
+    quarter's cell: the drill-down names the period, and a growth rate's period before is the whole
+    period before it); without, a number over the whole range (a Pareto bar), which is no one period."""
     # A page links a thousand numbers: reverse() and urlencode() once per distinct path and query (they
     # were a third of a dashboard's time), not once per number.
-    return f"{_drill_path(kpi.code, part.value, get_script_prefix(), get_urlconf())}?{_drill_query(start, end, scope)}"
+    path = _drill_path(kpi.code, part.value, get_script_prefix(), get_urlconf())
+    return f"{path}?{_drill_query(start, end, grain, scope)}"
 
 
 @lru_cache(maxsize=1024)
@@ -193,8 +197,10 @@ def _drill_path(code: str, part: str, _prefix: str, _urlconf) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _drill_query(start: date, end: date, scope: Scope) -> str:
+def _drill_query(start: date, end: date, grain: Grain | None, scope: Scope) -> str:
     query = {"start": start.isoformat(), "end": end.isoformat()}
+    if grain:
+        query["grain"] = grain.value
     if scope.store:
         query["store"] = scope.store
     if scope.breakdown:
@@ -220,23 +226,28 @@ class Number:
         return str(STATUS_LABELS[self.status])
 
 
-def _expression_links(kpi: Kpi, start: date, end: date, scope: Scope) -> tuple[str, str]:
+def _expression_links(kpi: Kpi, start: date, end: date, scope: Scope, grain: Grain) -> tuple[str, str]:
     """An expression over two KPIs (days of supply: stock / sales rate; turnover: COGS / stock) reads as
     the first over the second: its number opens the records of the first, its denominator those of the
     second (the drill-down page has a tab for every measure either reads)."""
     first, second = (next(iter(parts_of(CATALOGUE.by_code[code]))) for code in kpi.inputs[:2])
-    return drill_url(kpi, first, start, end, scope), drill_url(kpi, second, start, end, scope)
+    return drill_url(kpi, first, start, end, scope, grain), drill_url(kpi, second, start, end, scope, grain)
 
 
-def number(kpi: Kpi, cell, target: Target | None, start: date, end: date, scope: Scope) -> Number:
+def number(
+    kpi: Kpi, cell, target: Target | None, start: date, end: date, scope: Scope, grain: Grain
+) -> Number:
+    """The number of one `grain` period's cell, [start, end) being that period clipped to the range."""
     value = cell.value if cell is not None else None
     parts = parts_of(kpi)
     first = Part.NUMERATOR if Part.NUMERATOR in parts else Part.RECORDS
-    url = drill_url(kpi, first, start, end, scope)
-    denominator_url = drill_url(kpi, Part.DENOMINATOR, start, end, scope) if Part.DENOMINATOR in parts else ""
+    url = drill_url(kpi, first, start, end, scope, grain)
+    denominator_url = (
+        drill_url(kpi, Part.DENOMINATOR, start, end, scope, grain) if Part.DENOMINATOR in parts else ""
+    )
     detail = ""
     if kpi.kind == "expression" and len(kpi.inputs) == 2:
-        url, denominator_url = _expression_links(kpi, start, end, scope)
+        url, denominator_url = _expression_links(kpi, start, end, scope, grain)
     elif cell is not None and kpi.kind == "ratio":
         detail = f"{cell.numerator:,.0f} / {cell.denominator:,.0f}"
     elif cell is not None:
@@ -369,7 +380,12 @@ def _cards(kpis, values, book, bounds, scope: Scope, store: str | None) -> list[
         target = book.resolve(kpi, store=store, day=period)
         cell = values.cells.get((kpi.code, period, scope.key if scope.breakdown else None))
         cards.append(
-            Card(kpi, kpi_name(kpi), number(kpi, cell, target, start, end, scope), target_text(kpi, target))
+            Card(
+                kpi,
+                kpi_name(kpi),
+                number(kpi, cell, target, start, end, scope, values.grain),
+                target_text(kpi, target),
+            )
         )
     return cards
 
@@ -382,7 +398,8 @@ def _trend_table(kpis, values, book, bounds, params: Params, scope: Scope, store
         numbers = []
         for period, (start, end) in zip(values.periods, bounds, strict=True):
             target = book.resolve(kpi, store=store, day=period)
-            numbers.append(number(kpi, values.cells.get((kpi.code, period, key)), target, start, end, scope))
+            cell = values.cells.get((kpi.code, period, key))
+            numbers.append(number(kpi, cell, target, start, end, scope, params.grain))
         rows.append(Row(kpi_name(kpi), numbers))
     header = [_("KPI"), *(period_label(p, params.grain) for p in values.periods)]
     return Table("trend", _("Trend"), header, rows)
@@ -404,6 +421,7 @@ def _key_table(name, title, kpis, values, book, bounds, params: Params, scope: S
                 start,
                 end,
                 key_scope,
+                params.grain,
             )
             for kpi in kpis
         ]
@@ -587,6 +605,7 @@ def pareto(kpi: Kpi, values: KpiValues, params: Params, labels) -> list[ParetoBa
         if not count:
             continue
         running += count
+        # the count over the whole range, however many periods: no grain
         url = drill_url(
             kpi, Part.RECORDS, params.start, params.end, Scope(breakdown=params.breakdown, key=key)
         )
@@ -649,7 +668,7 @@ def quality_dashboard(*, user, params: Params) -> Dashboard:
         repairs = sum(values.cells[(REPEAT_KPI, p, key)].denominator or 0 for p in values.periods)
         if not repairs:
             continue
-        scope = Scope(breakdown=params.breakdown, key=key)
+        scope = Scope(breakdown=params.breakdown, key=key)  # over the whole range, as the Pareto
         rate = returned / repairs
         rows.append(
             Row(

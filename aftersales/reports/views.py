@@ -24,6 +24,8 @@ from aftersales.core.errors import ApplicationError
 from aftersales.core.spreadsheets import FORMATS, table_response
 from aftersales.kpi.catalogue import CATALOGUE
 from aftersales.kpi.drill import PART_LABELS, Part, kpi_drill, parts_of
+from aftersales.kpi.engine import period_start_of
+from aftersales.kpi.selectors import period_label
 from aftersales.kpi.semantic import Grain
 from aftersales.reports import selectors
 from aftersales.reports.selectors import (
@@ -257,8 +259,8 @@ def _grain_param(request: HttpRequest) -> Grain | None:
 @staff_required
 @require_GET
 def drill(request: HttpRequest, code: str, part: str) -> HttpResponse:
-    """The records behind a number: `start`, `end` (exclusive), and optionally `store`, `breakdown`
-    and `key`, as the dashboards link them."""
+    """The records behind a number: `start`, `end` (exclusive), and optionally `grain` (the period's),
+    `store`, `breakdown` and `key`, as the dashboards link them."""
     user = request.user
     try:
         start = selectors.date_param(request.GET, "start")
@@ -268,6 +270,7 @@ def drill(request: HttpRequest, code: str, part: str) -> HttpResponse:
                 _("Give the period's start and end."), field="start" if start is None else "end"
             )
         breakdown = request.GET.get("breakdown") or None
+        grain = _grain_param(request)
         result = kpi_drill(
             code=code,
             part=part,
@@ -278,7 +281,7 @@ def drill(request: HttpRequest, code: str, part: str) -> HttpResponse:
             key=request.GET.get("key", "") if breakdown else None,
             store=request.GET.get("store") or None,
             own_only=not sees_stores(user),
-            grain=_grain_param(request),
+            grain=grain,
         )
         export = _export_format(request)
     except ApplicationError as exc:
@@ -312,6 +315,10 @@ def drill(request: HttpRequest, code: str, part: str) -> HttpResponse:
         "query": query.urlencode(),
         "distinct": distinct,
         "breakdown_label": BREAKDOWN_LABELS.get(result.breakdown or "", ""),
+        # the period of the dashboard's column ("week 2026-W11"; the one before, for "previous")
+        "period": f"{GRAIN_LABELS[grain]} {period_label(period_start_of(result.start, grain), grain)}"
+        if grain
+        else "",
         "catalogue": CATALOGUE,
     }
     return render(request, "reports/drill.html", context)

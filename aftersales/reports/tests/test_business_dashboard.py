@@ -107,11 +107,11 @@ def test_the_executive_sees_every_store_added_up_against_target(executive, busin
     assert (finance.target, finance.number.status) == ("≥ 80.0 %", Status.AMBER)
     assert finance.number.url == (
         reverse("reports:drill", args=["penetration_finance", "numerator"])
-        + "?start=2026-03-01&end=2026-04-01"
+        + "?start=2026-03-01&end=2026-04-01&grain=month"
     )
     assert finance.number.denominator_url == (
         reverse("reports:drill", args=["penetration_finance", "denominator"])
-        + "?start=2026-03-01&end=2026-04-01"
+        + "?start=2026-03-01&end=2026-04-01&grain=month"
     )
     # days of supply, the stock over the rate of sales: the stock snapshots, then the vehicles sold
     supply = card(response, "vehicle_days_supply").number
@@ -348,6 +348,42 @@ def test_a_fact_kpis_numbers_open_exactly_their_rows(executive, business):
     assert first_column(absence) == ["specialist_b"]
     scheduled = client.get(league.rows[0].numbers[5].url.replace("/numerator/", "/denominator/"))
     assert sorted(first_column(scheduled)) == ["manager_a", "specialist_a"]
+
+
+def test_a_quarter_and_a_week_cell_open_that_periods_deals(executive, business):
+    client = client_for(executive)
+    records = reverse("reports:drill", args=["sales_revenue", "records"])
+    quarters = client.get(
+        reverse("reports:business"), {"start": "2026-01-01", "end": "2026-07-01", "grain": "quarter"}
+    ).context["dashboard"]
+    # the card is Q2's: D6 of 1 April; the trend's Q1 cell: March's five deals
+    sales = card_of(quarters, "sales_revenue").number
+    assert (sales.text, sales.url) == ("¥999,000", f"{records}?start=2026-04-01&end=2026-07-01&grain=quarter")
+    assert first_column(client.get(sales.url)) == ["D6"]
+    first = quarters.table("trend").rows[0].numbers[0]
+    assert (first.text, first.url) == (
+        "¥1,000,000",
+        f"{records}?start=2026-01-01&end=2026-04-01&grain=quarter",
+    )
+    assert first_column(client.get(first.url)) == ["D1", "D2", "D3", "D4", "D5"]
+    assert "· quarter 2026-Q1" in client.get(first.url).content.decode()
+    # by week: W12 (16–23 March) has store A's fleet deal D4 only; B is not ranked that week
+    weeks = client.get(
+        reverse("reports:business"), {"start": "2026-03-09", "end": "2026-03-23", "grain": "week"}
+    ).context["dashboard"]
+    league = weeks.table("league")
+    a = league.rows[0].numbers[0]
+    assert (league.rows[0].label, a.text) == ("A 店 · 浦东", "¥300,000")
+    assert a.url == f"{records}?start=2026-03-16&end=2026-03-23&grain=week&breakdown=store&key=store-a"
+    assert first_column(client.get(a.url)) == ["D4"]
+    assert (len(league.rows), league.note) == (1, "No business data in 2026-W12 (not ranked): B 店 · 闵行.")
+    # W11 (9–16 March): D2 and D3 of 9 March
+    w11 = weeks.table("trend").rows[0].numbers[0]
+    assert (w11.text, first_column(client.get(w11.url))) == ("¥250,000", ["D2", "D3"])
+
+
+def card_of(dashboard, code):
+    return next(c for c in dashboard.cards if c.kpi.code == code)
 
 
 def test_a_manager_drills_into_their_stores_rows_only(manager_b, business):

@@ -44,7 +44,8 @@ def test_the_executive_dashboard_shows_company_kpis_against_target_with_drill_li
     assert attainment.number.status == Status.RED
     assert attainment.target == "≥ 100.0 %"
     assert attainment.number.url == (
-        reverse("reports:drill", args=["response_24h_rate", "numerator"]) + "?start=2026-03-01&end=2026-04-01"
+        reverse("reports:drill", args=["response_24h_rate", "numerator"])
+        + "?start=2026-03-01&end=2026-04-01&grain=month"
     )
     assert attainment.number.denominator_url.startswith(
         reverse("reports:drill", args=["response_24h_rate", "denominator"])
