@@ -1,6 +1,7 @@
 """Start-up checks for the SLA calendar's data."""
 
 from django.core.checks import Warning, register
+from django.utils import timezone
 
 from aftersales.core import clock
 
@@ -15,7 +16,7 @@ def next_year_calendar_announced(app_configs, **kwargs):
 
     from aftersales.accounts.models import CalendarOverride
 
-    today = clock.now().date()
+    today = timezone.localdate(clock.now())  # the organisation's date: October starts at 16:00 UTC
     if today.month < 10:
         return []
     coming = today.year + 1

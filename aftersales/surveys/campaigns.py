@@ -365,7 +365,7 @@ def _invitation_mail(*, campaign: Campaign, customer: Customer, token: str, expi
         ) % {
             "topic": campaign.get_topic_display(),
             "url": survey_url(token),
-            "expires": expires_at.date().isoformat(),
+            "expires": timezone.localdate(expires_at).isoformat(),
         }
     _send_after_commit(to=[customer.email], subject=subject, body=body)
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import User
@@ -89,7 +89,7 @@ def _invitation_mail(*, ticket: Ticket, token: str, expires_at: datetime) -> Non
             "number": ticket.number,
             "store": ticket.store.name,
             "url": survey_url(token),
-            "expires": expires_at.date().isoformat(),
+            "expires": timezone.localdate(expires_at).isoformat(),
         }
     _send_after_commit(to=[email], subject=subject, body=body)
 
@@ -105,7 +105,7 @@ def _reminder_mail(*, ticket: Ticket, token: str, expires_at: datetime) -> None:
             "number": ticket.number,
             "store": ticket.store.name,
             "url": survey_url(token),
-            "expires": expires_at.date().isoformat(),
+            "expires": timezone.localdate(expires_at).isoformat(),
         }
     _send_after_commit(to=[ticket.customer.email], subject=subject, body=body)
 

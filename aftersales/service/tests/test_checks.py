@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from aftersales.accounts.models import CalendarOverride
 from aftersales.service.checks import next_year_calendar_announced
@@ -12,6 +12,14 @@ def test_warns_in_autumn_when_next_year_is_unknown(db, frozen_clock):
     # then
     assert [w.id for w in warnings] == ["aftersales.W001"]
     assert "2027" in warnings[0].msg
+
+
+def test_october_is_shanghais_october(db, frozen_clock):
+    # 30 September 23:00 UTC, as the server's clock gives it, is 1 October 07:00 in Shanghai: October
+    frozen_clock(datetime(2026, 9, 30, 23, 0, tzinfo=UTC))
+    assert [w.id for w in next_year_calendar_announced(None)] == ["aftersales.W001"]
+    frozen_clock(datetime(2026, 9, 30, 15, 59, tzinfo=UTC))  # 23:59 on 30 September there
+    assert next_year_calendar_announced(None) == []
 
 
 def test_quiet_once_an_admin_entered_the_coming_year(db, frozen_clock):

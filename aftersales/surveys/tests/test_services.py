@@ -1,6 +1,6 @@
 import hashlib
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -100,6 +100,20 @@ def test_the_invitation_mail_goes_after_commit_to_the_customer_with_the_link(
     # in the product's language, whatever the caller's
     assert mail.subject == f"[{resolved_ticket.number}] 请为本次服务打分，只需两分钟"
     assert "有效期至 2026-03-30" in mail.body
+
+
+def test_the_mail_gives_the_expiry_date_of_shanghai(
+    resolved_ticket, transactional, django_capture_on_commit_callbacks, mailoutbox, frozen_clock
+):
+    # given the invitation goes out at 17:30 on 2 March UTC, as the server's clock gives it: 01:30 on
+    # 3 March in Shanghai
+    frozen_clock(datetime(2026, 3, 2, 17, 30, tzinfo=UTC))
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation, _token = survey_invite(ticket=resolved_ticket, template=transactional)
+    # then it expires 28 days later, on 31 March at 01:30 there (30 March in UTC): the mail says the 31st
+    assert invitation.expires_at == datetime(2026, 3, 31, 1, 30, tzinfo=SHANGHAI)
+    assert "有效期至 2026-03-31" in mailoutbox[0].body
 
 
 def test_a_rolled_back_invitation_mails_nobody(
