@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -248,11 +248,14 @@ def make_cast() -> Cast:
 class FrozenClock:
     """Pins `aftersales.core.clock.now()`; call it with an instant, `.advance()` to move on.
 
-    A naive datetime is read in settings.TIME_ZONE (Asia/Shanghai)."""
+    A naive datetime is read in settings.TIME_ZONE (Asia/Shanghai). The instant is pinned in UTC, as
+    the server's clock (`timezone.now()`) gives it: code taking the `.date()` or `.month` of an instant
+    without the organisation's zone is then as wrong in a test as in production around midnight."""
 
     def __call__(self, at: datetime) -> datetime:
         if timezone.is_naive(at):
             at = timezone.make_aware(at, timezone.get_default_timezone())
+        at = at.astimezone(UTC)
         clock.set_override(at)
         return at
 

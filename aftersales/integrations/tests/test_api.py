@@ -61,7 +61,7 @@ def test_an_admin_creates_a_subscription_and_sees_the_secret_once(admin, frozen_
         "format": "json",
         "store": None,
         "active": True,
-        "created_at": "2026-03-02T10:00:00+08:00",
+        "created_at": "2026-03-02T02:00:00Z",  # 10:00 in Shanghai, in UTC as every instant the API gives
         "secret": subscription.secret,
     }
     assert len(body["secret"]) == 64
