@@ -28,6 +28,8 @@ class Organisation(TimeStampedModel):
 
 
 class Store(TimeStampedModel):
+    reference_data = True  # cached per process, its writes tracked by a trigger (core.reference)
+
     class Kind(models.TextChoices):
         DEALERSHIP = "dealership", _("4S dealership")
         SERVICE_CENTRE = "service_centre", _("service centre")
@@ -55,6 +57,8 @@ class Store(TimeStampedModel):
 class WorkingPeriod(TimeStampedModel):
     """One block of opening hours on a weekday; several per day model lunch breaks."""
 
+    reference_data = True  # cached per process, its writes tracked by a trigger (core.reference)
+
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="working_periods")
     weekday = models.PositiveSmallIntegerField(_("weekday"), help_text=_("0 = Monday … 6 = Sunday"))
     starts = models.TimeField(_("starts"))
@@ -73,6 +77,8 @@ class WorkingPeriod(TimeStampedModel):
 class CalendarOverride(TimeStampedModel):
     """An admin's word on one date, over the `holidays` package: for years not yet announced
     (the package silently guesses them without make-up workdays) or for a store's own closing days."""
+
+    reference_data = True  # cached per process, its writes tracked by a trigger (core.reference)
 
     date = models.DateField(_("date"))
     store = models.ForeignKey(
@@ -138,6 +144,8 @@ class Team(TimeStampedModel):
 
 class FaultCategory(TimeStampedModel):
     """The fault taxonomy; staff skills are fault categories, so it lives with the staff."""
+
+    reference_data = True  # cached per process, its writes tracked by a trigger (core.reference)
 
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"

@@ -8,7 +8,7 @@ from functools import cache
 from django.db import connection, transaction
 
 from aftersales.accounts.models import ApiToken, User
-from aftersales.core import clock
+from aftersales.core import clock, reference
 from aftersales.core.errors import ApplicationError
 
 # `last_used_at` is written at most this often per token, so a busy integration does not turn every
@@ -47,21 +47,39 @@ def api_token_authenticate(raw: str) -> User | None:
     now = clock.now()
     # Adapted as the ORM would store it (SQLite compares datetimes as text in its own format).
     use_recorded_since = connection.ops.adapt_datetimefield_value(now - LAST_USED_RESOLUTION)
-    user = next(iter(User.objects.raw(_token_user_sql(), [use_recorded_since, api_token_digest(raw)])), None)
-    if user is not None and user.token_use_unrecorded:
+    sql = _token_user_sql(connection.vendor)
+    user = next(iter(User.objects.raw(sql, [use_recorded_since, api_token_digest(raw)])), None)
+    if user is None:
+        return None
+    # Read along, to spare a statement each: the stores the user works in (what `User.store_ids`
+    # would read) and the reference-data version that the request's cached reads go by.
+    memberships = user.member_store_ids
+    if isinstance(memberships, str):  # SQLite's group_concat
+        memberships = [int(store_id) for store_id in memberships.split(",")]
+    user.__dict__["store_ids"] = frozenset(memberships or ())
+    reference.note(user.reference_version)
+    if user.token_use_unrecorded:
         ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)
     return user
 
 
 @cache
-def _token_user_sql() -> str:
+def _token_user_sql(vendor: str) -> str:
     """Written out in SQL because every API request runs it: the ORM spent several times longer
     composing the token-and-user join than the database spent running it. `token_use_unrecorded` says
     whether `last_used_at` is due to be written (never used, or not within LAST_USED_RESOLUTION).
     test_auth.py pins what it accepts and when it stamps the use."""
+    memberships = User.stores.through._meta.db_table
+    store_ids = (
+        f"ARRAY(SELECT m.store_id FROM {memberships} m WHERE m.user_id = u.id)"
+        if vendor == "postgresql"
+        else f"(SELECT group_concat(m.store_id) FROM {memberships} m WHERE m.user_id = u.id)"
+    )
     return f"""
         SELECT u.*, t.id AS token_id,
-            (t.last_used_at IS NULL OR t.last_used_at <= %s) AS token_use_unrecorded
+            (t.last_used_at IS NULL OR t.last_used_at <= %s) AS token_use_unrecorded,
+            {store_ids} AS member_store_ids,
+            {reference.VERSION_SQL} AS reference_version
         FROM {User._meta.db_table} u JOIN {ApiToken._meta.db_table} t ON t.user_id = u.id
         WHERE t.digest = %s AND t.revoked_at IS NULL AND u.is_active
     """  # noqa: S608 - table names from the models, values as parameters

@@ -55,3 +55,18 @@ class KpiStaleDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} @ {self.marked_at}"
+
+
+class ReferenceVersion(models.Model):
+    """One row (id 1) whose value changes, by a database trigger, with every write to a reference table:
+    the per-process caches of `core.reference` are good only while it holds the value they were loaded
+    under (ADR 0011). Written only by the triggers and `reference.install_triggers`."""
+
+    value = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "core_referenceversion"
+        verbose_name = _("reference data version")
+
+    def __str__(self) -> str:
+        return self.value

@@ -90,6 +90,8 @@ class ProductCategory(TimeStampedModel):
 
 
 class WarrantyPolicy(TimeStampedModel):
+    reference_data = True  # cached per process, its writes tracked by a trigger (core.reference)
+
     class StartBasis(models.TextChoices):
         PURCHASE = "purchase", _("purchase date")
         DELIVERY = "delivery", _("delivery date")
@@ -122,6 +124,8 @@ class WarrantyPolicy(TimeStampedModel):
 
 
 class ProductModel(TimeStampedModel):
+    reference_data = True  # cached per process, its writes tracked by a trigger (core.reference)
+
     class IdentifierKind(models.TextChoices):
         VIN = "vin", _("VIN")
         SERIAL = "serial", _("serial number")

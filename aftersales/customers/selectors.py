@@ -5,7 +5,8 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from aftersales.customers.models import Asset, Coverage, Customer
+from aftersales.core import reference
+from aftersales.customers.models import Asset, Coverage, Customer, WarrantyPolicy
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,9 @@ class WarrantyStatus:
 
 
 def asset_warranty_status(*, asset: Asset, on: date) -> WarrantyStatus:
-    coverages = list(asset.coverages.select_related("policy").order_by("ends_on"))
+    coverages = list(asset.coverages.order_by("ends_on"))
+    for coverage in coverages:  # the policies are reference data, cached (core.reference)
+        coverage.policy = reference.cached_row(WarrantyPolicy, coverage.policy_id)
     in_force = [c for c in coverages if c.starts_on <= on <= c.ends_on]
     if in_force:
         # Several coverages may overlap (standard + extended): the most generous one applies.

@@ -16,8 +16,9 @@ from ninja.pagination import paginate
 from aftersales.accounts.models import FaultCategory, Role, Store, User
 from aftersales.api.auth import current_user
 from aftersales.api.pagination import PageNumberPagination
+from aftersales.core import reference
 from aftersales.core.errors import ApplicationError, NotAllowed
-from aftersales.customers.models import Asset, Customer
+from aftersales.customers.models import Asset, Customer, ProductModel
 from aftersales.customers.services import customer_access_record
 from aftersales.service import selectors
 from aftersales.service.models import Ticket
@@ -98,9 +99,12 @@ def _parties(user: User, payload: TicketIn | ComplaintIn) -> Parties:
     asset = None
     if payload.asset is not None:
         # Read first, with its customer: for the usual body, a customer and one of their assets, this
-        # is the customer's read too.
+        # is the customer's read too. The product model and the store are reference data, cached.
         assets = Asset.objects.filter(pk=payload.asset)
-        asset = assets.select_related("product_model", "customer__home_store").first()
+        asset = assets.select_related("customer").first()
+        if asset is not None:
+            asset.product_model = reference.cached_row(ProductModel, asset.product_model_id)
+            asset.customer.home_store = reference.cached_row(Store, asset.customer.home_store_id)
     read_with_asset = asset.customer if asset is not None else None
     customers = Customer.objects.select_related("home_store")
     if user.is_staff_member:
@@ -139,7 +143,11 @@ def _parties(user: User, payload: TicketIn | ComplaintIn) -> Parties:
         store = own[0] if len(own) == 1 else customer.home_store
     fault_category = None
     if payload.fault_category:
-        fault_category = FaultCategory.objects.filter(code=payload.fault_category).first()
+        fault_category = reference.cached(
+            ("fault_category", payload.fault_category),
+            lambda: FaultCategory.objects.filter(code=payload.fault_category).first(),
+            keep_none=False,
+        )
         if fault_category is None:
             raise ApplicationError(
                 f"There is no fault category '{payload.fault_category}' (fault_category).",

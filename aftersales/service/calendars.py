@@ -9,6 +9,7 @@ import holidays
 from django.db.models import Q
 
 from aftersales.accounts.models import CalendarOverride, Store
+from aftersales.core import reference
 from aftersales.service.sla_calendar import AlwaysOpen, BusinessCalendar
 
 # Years around "now" that a calendar covers; SLA targets never reach further.
@@ -22,7 +23,13 @@ def _china_days(years: tuple[int, ...]) -> tuple[frozenset[date], frozenset[date
 
 
 def store_calendar(store: Store, *, around: date) -> BusinessCalendar:
+    """Cached per process until the store, its hours or an override change (core.reference); the
+    calendar is immutable, so every request may share it."""
     years = tuple(range(around.year - YEARS_BEFORE, around.year + YEARS_AFTER + 1))
+    return reference.cached(("store_calendar", store.pk, years), lambda: _store_calendar(store, years))
+
+
+def _store_calendar(store: Store, years: tuple[int, ...]) -> BusinessCalendar:
     days_off, makeup = _china_days(years)
     days_off, makeup = set(days_off), set(makeup)
     overrides = CalendarOverride.objects.filter(

@@ -12,6 +12,8 @@ class SlaPolicy(TimeStampedModel):
     """Targets for tickets that match every non-empty criterion; the most specific match wins
     (store, then customer tier, then kind, then priority), ties broken by `rank`."""
 
+    reference_data = True  # cached per process, its writes tracked by a trigger (core.reference)
+
     name = models.CharField(_("name"), max_length=100)
     store = models.ForeignKey(
         Store, on_delete=models.CASCADE, null=True, blank=True, related_name="sla_policies"

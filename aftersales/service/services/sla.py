@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q
 
+from aftersales.core import reference
 from aftersales.service import sla_calendar
 from aftersales.service.calendars import policy_calendar, store_calendar
 from aftersales.service.models import PauseSegment, SlaPolicy, Ticket
@@ -14,11 +15,12 @@ def sla_policy_for(*, ticket: Ticket) -> SlaPolicy | None:
     """The most specific active policy whose non-empty criteria all match the ticket: a store counts
     most (8), then the customer tier (4), the kind (2) and the priority (1); then the higher rank, then
     the older policy. The store's few policies are read with a plain query and ranked here, which
-    costs far less than asking the database to weigh them."""
+    costs far less than asking the database to weigh them; the read is cached per process until a
+    policy changes (core.reference)."""
     wanted = {"kind": ticket.kind, "priority": ticket.priority, "customer_tier": ticket.customer.tier}
     matching = [
         policy
-        for policy in SlaPolicy.objects.filter(Q(store__isnull=True) | Q(store=ticket.store_id), active=True)
+        for policy in _store_policies(ticket.store_id)
         if all(getattr(policy, field) in ("", value) for field, value in wanted.items())
     ]
 
@@ -32,6 +34,14 @@ def sla_policy_for(*, ticket: Ticket) -> SlaPolicy | None:
         return (-specificity, -policy.rank, policy.pk)
 
     return min(matching, key=precedence, default=None)
+
+
+def _store_policies(store_id: int) -> list[SlaPolicy]:
+    """The active policies that may apply in a store: its own and the company-wide ones."""
+    return reference.cached(
+        ("sla_policies", store_id),
+        lambda: list(SlaPolicy.objects.filter(Q(store__isnull=True) | Q(store=store_id), active=True)),
+    )
 
 
 def _pauses(ticket: Ticket) -> list[tuple[datetime, datetime | None]]:
