@@ -18,7 +18,8 @@ from aftersales.api.auth import current_user
 from aftersales.api.pagination import PageNumberPagination
 from aftersales.core import reference
 from aftersales.core.errors import ApplicationError, NotAllowed
-from aftersales.customers.models import Asset, Customer, ProductModel
+from aftersales.customers.models import Asset, Customer
+from aftersales.customers.selectors import asset_with_customer
 from aftersales.customers.services import customer_access_record
 from aftersales.service import selectors
 from aftersales.service.models import Ticket
@@ -99,12 +100,8 @@ def _parties(user: User, payload: TicketIn | ComplaintIn) -> Parties:
     asset = None
     if payload.asset is not None:
         # Read first, with its customer: for the usual body, a customer and one of their assets, this
-        # is the customer's read too. The product model and the store are reference data, cached.
-        assets = Asset.objects.filter(pk=payload.asset)
-        asset = assets.select_related("customer").first()
-        if asset is not None:
-            asset.product_model = reference.cached_row(ProductModel, asset.product_model_id)
-            asset.customer.home_store = reference.cached_row(Store, asset.customer.home_store_id)
+        # is the customer's read too.
+        asset = asset_with_customer(payload.asset)
     read_with_asset = asset.customer if asset is not None else None
     customers = Customer.objects.select_related("home_store")
     if user.is_staff_member:
@@ -129,6 +126,7 @@ def _parties(user: User, payload: TicketIn | ComplaintIn) -> Parties:
         # An asset of the customer just found visible is visible too: only another customer's asset
         # needs the full check.
         if asset is not None and asset.customer_id != customer.pk:
+            assets = Asset.objects.filter(pk=payload.asset)
             asset = assets.select_related("product_model").visible_to(user).first()
         if asset is None:
             raise ApplicationError(f"There is no asset {payload.asset} (asset).", field="asset")
