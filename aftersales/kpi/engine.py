@@ -22,6 +22,7 @@ Records whose look-ahead window has not elapsed at `clock.now()` are left out by
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
@@ -37,6 +39,8 @@ from django.db.models import (
     Count,
     DateField,
     Exists,
+    F,
+    Field,
     FloatField,
     Func,
     OuterRef,
@@ -92,11 +96,14 @@ def organisation_zone() -> ZoneInfo:
 
 
 def interpolated_percentile(values: list[float], fraction: float) -> float | None:
-    """PostgreSQL's percentile_cont, operation for operation (so both backends give the same bits):
-    the value at position fraction × (n − 1) of the sorted values, linearly interpolated."""
-    if not values:
+    """PostgreSQL's percentile_cont, operation for operation: the value at position fraction × (n − 1) of
+    the sorted values, linearly interpolated."""
+    return percentile_of_sorted(sorted(values), fraction)
+
+
+def percentile_of_sorted(ordered: list[float], fraction: float) -> float | None:
+    if not ordered:
         return None
-    ordered = sorted(values)
     position = fraction * (len(ordered) - 1)
     lower, upper = int(position // 1), -int(-position // 1)
     if lower == upper:
@@ -105,42 +112,40 @@ def interpolated_percentile(values: list[float], fraction: float) -> float | Non
     return low + (high - low) * (position - lower)
 
 
-class SqlitePercentile:
-    """The SQLite aggregate `kpi_percentile(value, fraction)`, registered on each connection by
-    `KpiConfig.ready`."""
+class Gathered(Aggregate):
+    """The values of an expression over the group's rows, from which the engine computes percentiles in
+    Python (ADR 0011): array_agg on PostgreSQL (a list of floats), group_concat on SQLite (text, each
+    value printed with 17 significant digits, which gives a float back exactly).
 
-    def __init__(self) -> None:
-        self.values: list[float] = []
-        self.fraction = 0.5
+    Why not percentile_cont: an ordered-set aggregate makes PostgreSQL sort every row of the range by its
+    group before aggregating (914,000 rows for the core KPIs over two years), and SQLite has none, so it
+    ran as a Python aggregate called once per row. Gathering is native on both, needs no sort (the query
+    hash-aggregates), and gathered values merge: the "all keys" row is the union of the keys' values
+    rather than a second scan of the table."""
 
-    def step(self, value, fraction) -> None:
-        if value is not None:
-            self.values.append(value)
-            self.fraction = fraction
+    function = "ARRAY_AGG"
+    name = "Gathered"
+    output_field = Field()  # a list on PostgreSQL, text on SQLite: `_gathered` reads both
 
-    def finalize(self) -> float | None:
-        return interpolated_percentile(self.values, self.fraction)
-
-
-class Percentile(Aggregate):
-    """The continuous percentile of an expression: percentile_cont on PostgreSQL, kpi_percentile on
-    SQLite. Works with `filter=` like every aggregate."""
-
-    function = "percentile_cont"
-    name = "Percentile"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction: float, **extra):
-        if not 0 < fraction < 1:
-            raise ValueError(f"a percentile is a fraction between 0 and 1, not {fraction}")
-        super().__init__(Cast(expression, FloatField()), fraction=repr(float(fraction)), **extra)
+    def __init__(self, expression, **extra):
+        super().__init__(Cast(expression, FloatField()), **extra)
 
     def as_sqlite(self, compiler, connection, **extra_context):
         sqlite = self.copy()
-        sqlite.function = "kpi_percentile"
-        sqlite.template = "%(function)s(%(expressions)s, %(fraction)s)"
+        sqlite.function = "GROUP_CONCAT"
+        # "%%%%" is "%" once Django's SQLite cursor has turned "%%" back into "%"
+        sqlite.template = "%(function)s(printf('%%%%.17g', %(expressions)s))"
         return sqlite.as_sql(compiler, connection, **extra_context)
+
+
+def _gathered(values) -> list[float]:
+    """The sorted values of a Gathered column, from either backend (None: no rows)."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [float(value) for value in values.split(",")]
+    values.sort()
+    return values
 
 
 # --- periods on SQLite ----------------------------------------------------------------------------------
@@ -324,14 +329,18 @@ def analytic_session():
     (`SET LOCAL`: both end with the transaction, and work behind a transaction-mode connection pooler).
 
     JIT compiled a one-pass aggregation of a million requests for longer (about 5 s of its 10 s) than it
-    ran; with the default 4 MB of sort memory the percentiles' sorts spilled to temporary files."""
+    ran; with the default 4 MB of sort memory the percentiles' sorts spilled to temporary files. Sorting is
+    discouraged (`enable_sort` off: a sort is still used where nothing else can do, as for a distinct
+    count): the planner cannot tell how many periods a date_trunc over a timestamp yields, assumes one per
+    row, and sorted the million rows for a group aggregate where a hash of the 300 groups costs a third."""
     if connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic(savepoint=False):  # nothing to roll back: reads only
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+                "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true), "
+                "set_config('enable_sort', 'off', true)",
                 [f"{settings.AFTERSALES_KPI_WORK_MEM_MB}MB"],
             )
         yield
@@ -566,14 +575,30 @@ def _aggregates(measure: Measure, now: datetime, *, name: str = "", also: Q | No
         case Aggregation.SUM | Aggregation.AVG:
             return {name: Sum(field, filter=condition), f"{name}_n": Count(field, filter=condition)}
         case Aggregation.PERCENTILE:
+            # Percentiles of one field over the same rows (a median and a p90) share one gathering.
+            present = Q(**{f"{field}__isnull": False})  # array_agg keeps NULLs; printf makes them 0
             return {
-                name: Percentile(field, measure.percentile, filter=condition),
-                f"{name}_n": Count(field, filter=condition),
+                _gathering_name(field, condition): Gathered(
+                    field, filter=present if condition is None else condition & present
+                )
             }
     raise AssertionError(measure.aggregation)
 
 
-def _measure_value(measure: Measure, row: dict, name: str = "") -> MeasureValue:
+def _gathering_name(field: str, condition: Q | None) -> str:
+    signature = f"{field}|{condition}".encode()
+    return f"g_{hashlib.blake2b(signature, digest_size=6).hexdigest()}"
+
+
+def _measure_value(
+    measure: Measure, row: dict, name: str = "", now=None, also: Q | None = None
+) -> MeasureValue:
+    if measure.aggregation == Aggregation.PERCENTILE:
+        condition = measure_condition(measure, now)
+        if also is not None:
+            condition = also if condition is None else condition & also
+        ordered = row[_gathering_name(measure.field, condition)]
+        return MeasureValue(value=percentile_of_sorted(ordered, measure.percentile), total=0, n=len(ordered))
     name = name or f"m_{measure.code}"
     if measure.aggregation in COUNTS:
         return MeasureValue(value=row[name], total=row[name], n=row[name])
@@ -581,9 +606,7 @@ def _measure_value(measure: Measure, row: dict, name: str = "") -> MeasureValue:
     result = None if result is None else float(result)  # sums of money columns come back as Decimal
     if measure.aggregation == Aggregation.SUM:
         return MeasureValue(value=result or 0, total=result or 0, n=n)
-    if measure.aggregation == Aggregation.AVG:
-        return MeasureValue(value=result / n if n else None, total=result or 0, n=n)
-    return MeasureValue(value=result, total=0, n=n)
+    return MeasureValue(value=result / n if n else None, total=result or 0, n=n)  # a mean
 
 
 def _key_of(dataset: Dataset, breakdown: str):
@@ -618,16 +641,158 @@ def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now
         return rows.annotate(kpi_key=key).values("kpi_period", "kpi_key").annotate(**aggregates).order_by()
 
     all_keys = grouped(Value(None, output_field=CharField()), keyed=False)
+    # Counts, sums and gathered values add up over the keys, so the "all keys" row is merged from the
+    # keys' rows; a distinct count does not (a customer seen in two stores is one customer), so a dataset
+    # with one is grouped a second time, without the key.
+    merged = breakdown is not None and all(measure.aggregation in MERGEABLE for measure in measures)
     if breakdown is None:
-        query = all_keys
+        rows = [_read(row) for row in all_keys]
+    elif merged:
+        parts = _key_parts(dataset, breakdown)
+        aggregates = {}
+        for measure in measures:
+            aggregates.update(_aggregates(measure, now))
+        keyed = (
+            rows.annotate(**{f"kpi_k{index}": part.grouped for index, part in enumerate(parts)})
+            .values("kpi_period", *(f"kpi_k{index}" for index in range(len(parts))))
+            .annotate(**aggregates)
+            .order_by()
+        )
+        rows = _labelled(keyed, parts)
+        rows += _all_keys_rows(rows)
     else:
         query = grouped(_key_of(dataset, breakdown), keyed=True).union(all_keys, all=True)
+        rows = [_read(row) for row in query]
     return {
         (row["kpi_period"], row["kpi_key"]): {
-            measure.code: _measure_value(measure, row) for measure in measures
+            measure.code: _measure_value(measure, row, now=now) for measure in measures
         }
-        for row in query
+        for row in rows
     }
+
+
+MERGEABLE = (Aggregation.COUNT, Aggregation.SUM, Aggregation.AVG, Aggregation.PERCENTILE)
+
+
+@dataclass(frozen=True)
+class KeyPart:
+    """One dimension of a breakdown as the merged query groups it: by `grouped`, and when that is a foreign
+    key, the key is the related row's `column` of `table`, joined after grouping (`_labelled`)."""
+
+    grouped: object  # an ORM path (F) or expression
+    table: str | None = None
+    key: str | None = None  # the table's primary key column
+    column: str | None = None
+
+
+def _key_parts(dataset: Dataset, breakdown: str) -> list[KeyPart]:
+    """Group by the foreign key rather than the related row's code where the code is unique: a store's
+    requests are grouped by the integer store_id and joined to the store for its code once per group,
+    instead of joining every request to its store and grouping by a string (a fifth of the core KPIs'
+    time on PostgreSQL). A label that is not unique (a region) is grouped by itself, as before."""
+    model = apps.get_model(dataset.model)
+    parts = []
+    for dimension in breakdown_dimensions(breakdown):
+        path = dataset.dimensions[dimension]
+        prefix, _, attribute = path.rpartition("__")
+        related = _related_model(model, prefix) if prefix else None
+        field = related._meta.get_field(attribute) if related else None
+        if field is not None and (field.unique or field.primary_key) and not field.is_relation:
+            parts.append(KeyPart(F(prefix), related._meta.db_table, related._meta.pk.column, field.column))
+        else:
+            parts.append(KeyPart(Coalesce(Cast(path, CharField()), Value(""))))
+    return parts
+
+
+def _related_model(model, path: str):
+    """The model a chain of foreign keys leads to, or None when the path is not such a chain."""
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        if not (field.many_to_one or field.one_to_one) or field.related_model is None:
+            return None
+        model = field.related_model
+    return model
+
+
+def _labelled(keyed: QuerySet, parts: list[KeyPart]) -> list[dict]:
+    """The grouped rows of `keyed`, each with its key: the parts' labels joined by "/" ("" for none). The
+    foreign-key parts are joined to their tables in an outer query around the grouping: still one query."""
+    try:
+        sql, params = keyed.query.sql_with_params()
+    except EmptyResultSet:  # a viewer who may see none of the rows: Django knows without asking
+        return []
+    quote = connection.ops.quote_name
+    text = "varchar" if connection.vendor == "postgresql" else "text"
+    labels, joins = [], []
+    for index, part in enumerate(parts):
+        if part.table is None:
+            labels.append(f"grouped.kpi_k{index}")
+            continue
+        joins.append(
+            f"LEFT JOIN {quote(part.table)} kpi_j{index} ON kpi_j{index}.{quote(part.key)} = grouped.kpi_k{index}"
+        )
+        labels.append(f"COALESCE(CAST(kpi_j{index}.{quote(part.column)} AS {text}), '')")
+    label_columns = ", ".join(f"{label} AS kpi_l{index}" for index, label in enumerate(labels))
+    outer = f"SELECT grouped.*, {label_columns} FROM ({sql}) grouped {' '.join(joins)}"
+    with connection.cursor() as cursor:
+        cursor.execute(outer, params)
+        names = [column[0] for column in cursor.description]
+        fetched = cursor.fetchall()
+    rows = []
+    for values in fetched:
+        row = dict(zip(names, values, strict=True))
+        row["kpi_period"] = _as_date(row["kpi_period"])
+        row["kpi_key"] = "/".join(row.pop(f"kpi_l{index}") for index in range(len(parts)))
+        for index in range(len(parts)):
+            del row[f"kpi_k{index}"]
+        rows.append(_read(row))
+    return rows
+
+
+def _as_date(value) -> date:
+    """A period start as the backend returns it without Django's converters: a timestamp from
+    PostgreSQL's date_trunc, ISO text from SQLite's date()."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value
+
+
+def _read(row: dict) -> dict:
+    """A grouped row with its gathered values as sorted lists."""
+    for name, value in row.items():
+        if name.startswith("g_"):
+            row[name] = _gathered(value)
+    return row
+
+
+def _all_keys_rows(rows: list[dict]) -> list[dict]:
+    """Per period, the sum of the keys' rows: counts and sums added (a sum over no rows stays None), the
+    gathered values joined."""
+    periods: dict[date, dict] = {}
+    for row in rows:
+        total = periods.get(row["kpi_period"])
+        if total is None:
+            periods[row["kpi_period"]] = {
+                name: list(value) if name.startswith("g_") else value for name, value in row.items()
+            } | {"kpi_key": None}
+            continue
+        for name, value in row.items():
+            if name in ("kpi_period", "kpi_key") or value is None:
+                continue
+            if name.startswith("g_"):
+                total[name] += value
+            else:
+                total[name] = value if total[name] is None else total[name] + value
+    for total in periods.values():
+        for name, value in total.items():
+            if name.startswith("g_"):
+                value.sort()  # sorted runs, one per key: Timsort merges them
+    return list(periods.values())
 
 
 def _query_as_of(dataset, measures, *, start, end, grain, breakdown, user, stores, now, lookback=None):
@@ -654,10 +819,13 @@ def _query_as_of(dataset, measures, *, start, end, grain, breakdown, user, store
     query = all_keys if breakdown is None else grouped(_key_of(dataset, breakdown)).union(all_keys, all=True)
     return {
         (period, row["kpi_key"]): {
-            measure.code: _measure_value(measure, row, f"m_{measure.code}_{index}") for measure in measures
+            measure.code: _measure_value(
+                measure, row, f"m_{measure.code}_{index}", now, also=_in_force(dataset, day, day)
+            )
+            for measure in measures
         }
-        for row in query
-        for index, period in enumerate(days)
+        for row in map(_read, query)
+        for index, (period, day) in enumerate(days.items())
     }
 
 
