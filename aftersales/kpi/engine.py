@@ -148,14 +148,17 @@ def _gathered(values) -> list[float]:
     return values
 
 
-# --- periods on SQLite ----------------------------------------------------------------------------------
+# --- periods at a fixed offset -------------------------------------------------------------------------
 
 
-class SqliteLocalPeriod(Func):
-    """The first day of the `grain` period holding a timestamp, at a fixed UTC offset, in SQLite's own date
-    functions. Django's SQLite `Trunc(..., tzinfo=)` calls Python once per row (about 60 µs: two minutes
-    for a million requests grouped twice); this is native. Only for a zone that keeps one offset over the
-    whole range (Asia/Shanghai always does; `_period_of` checks), where both give the same dates."""
+class LocalPeriod(Func):
+    """The first day of the `grain` period holding a timestamp, at a fixed UTC offset, without the zone's
+    rules per row. Only for a zone that keeps one offset over the whole range (Asia/Shanghai always does;
+    `_period_of` checks), where it gives the same dates as Django's Trunc in the zone.
+
+    SQLite: its own date functions, where Django's `Trunc(..., tzinfo=)` calls Python once per row (about
+    60 µs: two minutes for a million requests grouped twice). PostgreSQL: date_trunc of the timestamp
+    `AT TIME ZONE INTERVAL '+08:00'`, a sixth cheaper than looking up the named zone for each row."""
 
     output_field = DateField()
     MODIFIERS = {
@@ -166,31 +169,43 @@ class SqliteLocalPeriod(Func):
     }
 
     def __init__(self, expression, grain: Grain, offset_minutes: int):
-        shift = f"'{offset_minutes:+d} minutes'"
-        if grain == Grain.QUARTER:
+        self.grain, self.offset_minutes = grain, offset_minutes
+        super().__init__(expression)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        shift = f"'{self.offset_minutes:+d} minutes'"
+        if self.grain == Grain.QUARTER:
             # back from the month's first day by (month − 1) mod 3 months
-            self.template = (
+            template = (
                 f"date(%(expressions)s, {shift}, 'start of month', "
                 f"printf('-%%%%d months', (CAST(strftime('%%%%m', %(expressions)s, {shift}) AS integer) - 1) %%%% 3))"
             )
         else:
-            self.template = f"date(%(expressions)s, {shift}{self.MODIFIERS[grain]})"
-        super().__init__(expression)
+            template = f"date(%(expressions)s, {shift}{self.MODIFIERS[self.grain]})"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sign = "-" if self.offset_minutes < 0 else "+"
+        hours, minutes = divmod(abs(self.offset_minutes), 60)
+        template = (
+            f"(DATE_TRUNC('{self.grain.value}', %(expressions)s AT TIME ZONE INTERVAL "
+            f"'{sign}{hours:02d}:{minutes:02d}'))::date"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
 def _period_of(when: str, grain: Grain, zone: ZoneInfo | None, since, until):
-    """The expression of a row's period: native date arithmetic on SQLite when the zone keeps one offset
-    from `since` to `until` (sampled daily: a daylight-saving season lasts months), else Django's Trunc.
+    """The expression of a row's period: at a fixed offset when the zone keeps one from `since` to
+    `until` (sampled daily: a daylight-saving season lasts months), else Django's Trunc in the zone.
     Without a zone (a calendar date) there is no offset at all."""
     if zone is None:
         if connection.vendor == "sqlite":
-            return SqliteLocalPeriod(when, grain, 0)
+            return LocalPeriod(when, grain, 0)
         return TRUNC[grain](when, output_field=DateField())
-    if connection.vendor == "sqlite":
-        days = (until - since).days + 1
-        offsets = {(since + timedelta(days=day)).astimezone(zone).utcoffset() for day in range(days)}
-        if len(offsets) == 1:
-            return SqliteLocalPeriod(when, grain, int(offsets.pop().total_seconds() // 60))
+    days = (until - since).days + 1
+    offsets = {(since + timedelta(days=day)).astimezone(zone).utcoffset() for day in range(days)}
+    if len(offsets) == 1:
+        return LocalPeriod(when, grain, int(offsets.pop().total_seconds() // 60))
     return TRUNC[grain](when, output_field=DateField(), tzinfo=zone)
 
 
