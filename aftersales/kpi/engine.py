@@ -642,18 +642,20 @@ def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now
             user=user, stores=stores, now=now, lookback=lookback,
         )  # fmt: skip
     since, until, zone = _bounds(dataset, lookback or start, end)
-    rows = _range_rows(
+    in_range = _range_rows(
         dataset, start=start, end=end, grain=grain, user=user, stores=stores, lookback=lookback
     ).annotate(kpi_period=_period_of(dataset.time_field, grain, zone, since, until))
 
     def grouped(key, keyed: bool):
-        twins = rows.filter(kpi_period=OuterRef("kpi_period"))
+        twins = in_range.filter(kpi_period=OuterRef("kpi_period"))
         if keyed:
             twins = twins.annotate(kpi_key=key).filter(kpi_key=OuterRef("kpi_key"))
         aggregates = {}
         for measure in measures:
             aggregates.update(_aggregates(measure, now, twins=twins))
-        return rows.annotate(kpi_key=key).values("kpi_period", "kpi_key").annotate(**aggregates).order_by()
+        return (
+            in_range.annotate(kpi_key=key).values("kpi_period", "kpi_key").annotate(**aggregates).order_by()
+        )
 
     all_keys = grouped(Value(None, output_field=CharField()), keyed=False)
     # Counts, sums and gathered values add up over the keys, so the "all keys" row is merged from the
@@ -668,7 +670,7 @@ def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now
         for measure in measures:
             aggregates.update(_aggregates(measure, now))
         keyed = (
-            rows.annotate(**{f"kpi_k{index}": part.grouped for index, part in enumerate(parts)})
+            in_range.annotate(**{f"kpi_k{index}": part.grouped for index, part in enumerate(parts)})
             .values("kpi_period", *(f"kpi_k{index}" for index in range(len(parts))))
             .annotate(**aggregates)
             .order_by()
