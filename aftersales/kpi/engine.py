@@ -4,13 +4,15 @@
                         grain=Grain.MONTH, breakdown="store", user=request.user)
     result.cell("csat_t2b", date(2026, 3, 1), "store-a").value     # 0.93, or None for "no value"
 
-How it works (ADR 0005):
+How it works (ADR 0005; how the query runs, ADR 0012):
 1. The KPIs asked for, plus the KPIs their expressions read, give a set of measures; measures are grouped
    by dataset.
 2. For each dataset, one query: the rows the user may see, in the half-open range [start, end) of the
    organisation's time zone, grouped by (period, breakdown key) with one conditional aggregate per
-   measure — UNION ALL the same grouped by period alone, which is the "all" row. The "all" row is thus a
-   ratio of sums (and a true percentile), never a mean of the keys' ratios.
+   measure (a percentile gathers its values; Python interpolates). The "all" row is the keys' rows added
+   up (counts, sums, the values gathered) or, for a dataset with a distinct count, the same grouping by
+   period alone, UNION ALL. It is thus a ratio of sums (and a true percentile), never a mean of the
+   keys' ratios.
 3. Each KPI cell is computed from its measures' values at the same (period, key): a ratio with a zero
    denominator has no value (None, shown "—"), never 0.
 4. A KPI that reads the period before (`Kpi.previous`, a growth rate) makes the datasets behind those
