@@ -569,9 +569,7 @@ def _bounds(dataset: Dataset, start: date, end: date):
 def _aggregates(measure: Measure, now: datetime, *, name: str = "", also: Q | None = None, twins=None):
     """The SQL aggregates of a measure, named after it (or `name`), over the rows of its condition and
     `also`. A repeated count needs `twins`: the rows of the group a row's value may occur on again."""
-    condition = measure_condition(measure, now)
-    if also is not None:
-        condition = also if condition is None else condition & also
+    condition = _condition(measure, now, also)
     name, field = name or f"m_{measure.code}", measure.field
     match measure.aggregation:
         case Aggregation.COUNT:
@@ -602,21 +600,32 @@ def _aggregates(measure: Measure, now: datetime, *, name: str = "", also: Q | No
     raise AssertionError(measure.aggregation)
 
 
+def _condition(measure: Measure, now: datetime, also: Q | None) -> Q | None:
+    condition = measure_condition(measure, now)
+    if also is None:
+        return condition
+    return also if condition is None else condition & also
+
+
+def _column(measure: Measure, now: datetime, *, name: str = "", also: Q | None = None) -> str:
+    """The name of the grouped row's column that `_aggregates` gave the measure: for a percentile, its
+    gathering (shared by the percentiles of one field over the same rows). Worked out once per query,
+    not per cell: the gathering's name hashes the condition's text."""
+    if measure.aggregation == Aggregation.PERCENTILE:
+        return _gathering_name(measure.field, _condition(measure, now, also))
+    return name or f"m_{measure.code}"
+
+
 def _gathering_name(field: str, condition: Q | None) -> str:
     signature = f"{field}|{condition}".encode()
     return f"g_{hashlib.blake2b(signature, digest_size=6).hexdigest()}"
 
 
-def _measure_value(
-    measure: Measure, row: dict, name: str = "", now=None, also: Q | None = None
-) -> MeasureValue:
+def _measure_value(measure: Measure, row: dict, name: str) -> MeasureValue:
+    """The measure's value in a grouped row, from its column `name` (`_column`)."""
     if measure.aggregation == Aggregation.PERCENTILE:
-        condition = measure_condition(measure, now)
-        if also is not None:
-            condition = also if condition is None else condition & also
-        ordered = row[_gathering_name(measure.field, condition)]
+        ordered = row[name]
         return MeasureValue(value=percentile_of_sorted(ordered, measure.percentile), total=0, n=len(ordered))
-    name = name or f"m_{measure.code}"
     if measure.aggregation in COUNTS:
         return MeasureValue(value=row[name], total=row[name], n=row[name])
     n, result = row[f"{name}_n"], row[name]
@@ -682,9 +691,10 @@ def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now
     else:
         query = grouped(_key_of(dataset, breakdown), keyed=True).union(all_keys, all=True)
         rows = [_read(row) for row in query]
+    columns = {measure: _column(measure, now) for measure in measures}
     return {
         (row["kpi_period"], row["kpi_key"]): {
-            measure.code: _measure_value(measure, row, now=now) for measure in measures
+            measure.code: _measure_value(measure, row, column) for measure, column in columns.items()
         }
         for row in rows
     }
@@ -836,15 +846,19 @@ def _query_as_of(dataset, measures, *, start, end, grain, breakdown, user, store
 
     all_keys = grouped(Value(None, output_field=CharField()))
     query = all_keys if breakdown is None else grouped(_key_of(dataset, breakdown)).union(all_keys, all=True)
+    columns = [
+        (period, {
+            measure: _column(measure, now, name=f"m_{measure.code}_{index}", also=_in_force(dataset, day, day))
+            for measure in measures
+        })
+        for index, (period, day) in enumerate(days.items())
+    ]  # fmt: skip
     return {
         (period, row["kpi_key"]): {
-            measure.code: _measure_value(
-                measure, row, f"m_{measure.code}_{index}", now, also=_in_force(dataset, day, day)
-            )
-            for measure in measures
+            measure.code: _measure_value(measure, row, column) for measure, column in named.items()
         }
         for row in map(_read, query)
-        for index, (period, day) in enumerate(days.items())
+        for period, named in columns
     }
 
 
