@@ -10,9 +10,10 @@ How it works (ADR 0005; how the query runs, ADR 0012):
 2. For each dataset, one query: the rows the user may see, in the half-open range [start, end) of the
    organisation's time zone, grouped by (period, breakdown key) with one conditional aggregate per
    measure (a percentile gathers its values; Python interpolates). The "all" row is the keys' rows added
-   up (counts, sums, the values gathered) or, for a dataset with a distinct count, the same grouping by
-   period alone, UNION ALL. It is thus a ratio of sums (and a true percentile), never a mean of the
-   keys' ratios.
+   up (counts, sums, the values gathered; a distinct count gathers each key's distinct values and counts
+   their union, since a customer seen in two stores is one customer) or, for a dataset with a repeated
+   count, the same grouping by period alone, UNION ALL. It is thus a ratio of sums (and a true
+   percentile), never a mean of the keys' ratios.
 3. Each KPI cell is computed from its measures' values at the same (period, key): a ratio with a zero
    denominator has no value (None, shown "—"), never 0.
 4. A KPI that reads the period before (`Kpi.previous`, a growth rate) makes the datasets behind those
@@ -25,6 +26,7 @@ Records whose look-ahead window has not elapsed at `clock.now()` are left out by
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -148,6 +150,44 @@ def _gathered(values) -> list[float]:
         values = [float(value) for value in values.split(",")]
     values.sort()
     return values
+
+
+# --- distinct values on both backends --------------------------------------------------------------------
+
+
+class DistinctValues(Aggregate):
+    """The distinct values of an expression over the group's rows, for a distinct count whose "all keys" row
+    is merged from the keys' rows: the all-keys count is the size of the union of the keys' sets (ADR
+    0012). array_agg(DISTINCT) on PostgreSQL; json_group_array(DISTINCT) on SQLite, whose group_concat
+    takes no separator together with DISTINCT, and JSON prints any value unambiguously (a text with a
+    comma, an integer that must come back an integer). NULLs are left out by the caller's filter, as
+    COUNT(DISTINCT) leaves them out: array_agg keeps them, json_group_array writes null.
+
+    The values come back as each backend stores them: integers (ids) on both, dates as dates from
+    PostgreSQL and as ISO text from SQLite (which stores them so). Only values of one backend are ever
+    united, so equal values compare equal."""
+
+    function = "ARRAY_AGG"
+    name = "DistinctValues"
+    allow_distinct = True
+    output_field = Field()  # a list on PostgreSQL, JSON text on SQLite: `_distinct_values` reads both
+
+    def __init__(self, expression, **extra):
+        super().__init__(expression, distinct=True, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sqlite = self.copy()
+        sqlite.function = "JSON_GROUP_ARRAY"
+        return sqlite.as_sql(compiler, connection, **extra_context)
+
+
+def _distinct_values(values) -> set:
+    """The values of a DistinctValues column as a set, from either backend (None: no rows)."""
+    if values is None:
+        return set()
+    if isinstance(values, str):
+        return set(json.loads(values))
+    return set(values)
 
 
 # --- periods at a fixed offset -------------------------------------------------------------------------
@@ -566,14 +606,31 @@ def _bounds(dataset: Dataset, start: date, end: date):
     return datetime.combine(start, time(0), tzinfo=zone), datetime.combine(end, time(0), tzinfo=zone), zone
 
 
-def _aggregates(measure: Measure, now: datetime, *, name: str = "", also: Q | None = None, twins=None):
+def _aggregates(
+    measure: Measure,
+    now: datetime,
+    *,
+    name: str = "",
+    also: Q | None = None,
+    twins=None,
+    merging: bool = False,
+):
     """The SQL aggregates of a measure, named after it (or `name`), over the rows of its condition and
-    `also`. A repeated count needs `twins`: the rows of the group a row's value may occur on again."""
+    `also`. A repeated count needs `twins`: the rows of the group a row's value may occur on again. When
+    the "all keys" row will be merged from the keys' rows (`merging`), a distinct count gathers its
+    distinct values instead, as "d_" + its name: `_all_keys_rows` unites them, `_counted` counts them."""
     condition = _condition(measure, now, also)
     name, field = name or f"m_{measure.code}", measure.field
     match measure.aggregation:
         case Aggregation.COUNT:
             return {name: Count(field, filter=condition)}
+        case Aggregation.COUNT_DISTINCT if merging:
+            present = Q(**{f"{field}__isnull": False})  # COUNT(DISTINCT) leaves NULLs out; array_agg not
+            return {
+                f"d_{name}": DistinctValues(
+                    field, filter=present if condition is None else condition & present
+                )
+            }
         case Aggregation.COUNT_DISTINCT:
             return {name: Count(field, filter=condition, distinct=True)}
         case Aggregation.COUNT_REPEATED:
@@ -669,9 +726,11 @@ def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now
         )
 
     all_keys = grouped(Value(None, output_field=CharField()), keyed=False)
-    # Counts, sums and gathered values add up over the keys, so the "all keys" row is merged from the
-    # keys' rows; a distinct count does not (a customer seen in two stores is one customer), so a dataset
-    # with one is grouped a second time, without the key.
+    # Counts, sums and gathered values add up over the keys, and distinct values unite (a customer seen in
+    # two stores is one customer), so the "all keys" row is merged from the keys' rows. A repeated count
+    # does not merge (whether a value occurs again depends on the group), so a dataset with one is grouped
+    # a second time, without the key. Without a breakdown there is nothing to merge: the plain grouping
+    # counts distinct values in SQL rather than sending them.
     merged = breakdown is not None and all(measure.aggregation in MERGEABLE for measure in measures)
     if breakdown is None:
         rows = [_read(row) for row in all_keys]
@@ -679,7 +738,7 @@ def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now
         parts = _key_parts(dataset, breakdown)
         aggregates = {}
         for measure in measures:
-            aggregates.update(_aggregates(measure, now))
+            aggregates.update(_aggregates(measure, now, merging=True))
         keyed = (
             in_range.annotate(**{f"kpi_k{index}": part.grouped for index, part in enumerate(parts)})
             .values("kpi_period", *(f"kpi_k{index}" for index in range(len(parts))))
@@ -688,6 +747,7 @@ def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now
         )
         rows = _labelled(keyed, parts)
         rows += _all_keys_rows(rows)
+        rows = [_counted(row) for row in rows]
     else:
         query = grouped(_key_of(dataset, breakdown), keyed=True).union(all_keys, all=True)
         rows = [_read(row) for row in query]
@@ -700,7 +760,13 @@ def _query(dataset, measures, *, start, end, grain, breakdown, user, stores, now
     }
 
 
-MERGEABLE = (Aggregation.COUNT, Aggregation.SUM, Aggregation.AVG, Aggregation.PERCENTILE)
+MERGEABLE = (
+    Aggregation.COUNT,
+    Aggregation.COUNT_DISTINCT,
+    Aggregation.SUM,
+    Aggregation.AVG,
+    Aggregation.PERCENTILE,
+)
 
 
 @dataclass(frozen=True)
@@ -792,22 +858,25 @@ def _as_date(value) -> date:
 
 
 def _read(row: dict) -> dict:
-    """A grouped row with its gathered values as sorted lists."""
+    """A grouped row with its gathered values as sorted lists and its distinct values as sets."""
     for name, value in row.items():
         if name.startswith("g_"):
             row[name] = _gathered(value)
+        elif name.startswith("d_"):
+            row[name] = _distinct_values(value)
     return row
 
 
 def _all_keys_rows(rows: list[dict]) -> list[dict]:
     """Per period, the sum of the keys' rows: counts and sums added (a sum over no rows stays None), the
-    gathered values joined."""
+    gathered values joined, the distinct values united (a customer seen in two stores is one customer of
+    the period, not two: why a distinct count is merged from sets and not from the keys' counts)."""
     periods: dict[date, dict] = {}
     for row in rows:
         total = periods.get(row["kpi_period"])
         if total is None:
             periods[row["kpi_period"]] = {
-                name: list(value) if name.startswith("g_") else value for name, value in row.items()
+                name: value.copy() if name.startswith(("g_", "d_")) else value for name, value in row.items()
             } | {"kpi_key": None}
             continue
         for name, value in row.items():
@@ -815,6 +884,8 @@ def _all_keys_rows(rows: list[dict]) -> list[dict]:
                 continue
             if name.startswith("g_"):
                 total[name] += value
+            elif name.startswith("d_"):
+                total[name] |= value
             else:
                 total[name] = value if total[name] is None else total[name] + value
     for total in periods.values():
@@ -822,6 +893,14 @@ def _all_keys_rows(rows: list[dict]) -> list[dict]:
             if name.startswith("g_"):
                 value.sort()  # sorted runs, one per key: Timsort merges them
     return list(periods.values())
+
+
+def _counted(row: dict) -> dict:
+    """A merged row with each distinct count's values (`d_<name>`) replaced by their number (`<name>`),
+    the column `_measure_value` reads."""
+    for name in [name for name in row if name.startswith("d_")]:
+        row[name.removeprefix("d_")] = len(row.pop(name))
+    return row
 
 
 def _query_as_of(dataset, measures, *, start, end, grain, breakdown, user, stores, now, lookback=None):

@@ -230,6 +230,28 @@ def test_a_store_manager_gets_their_stores_inventory_turnover(stock, manager_a):
     ].value == pytest.approx(2.1)
 
 
+def test_the_snapshot_days_of_all_stores_are_counted_once(cast, batch, executive):
+    # given store A counted its vehicles on 15 and 31 March, store B on 15 and 20 March
+    a, b = cast.store_a, cast.store_b
+    _stock(batch, a, date(2026, 3, 15), 20, 4_000_000)
+    _stock(batch, a, date(2026, 3, 31), 30, 6_000_000)
+    _stock(batch, b, date(2026, 3, 15), 10, 2_000_000)
+    _stock(batch, b, date(2026, 3, 20), 12, 3_000_000)
+    # when
+    values = march(executive, "vehicle_stock_units_avg", breakdown="store")
+    overall = march(executive, "vehicle_stock_units_avg")["vehicle_stock_units_avg"]
+    # then A (20 + 30) / 2 = 25, B (10 + 12) / 2 = 11; all 72 vehicles over the 3 days counted (the 15th
+    # once, though both stores counted that day: the keys' days added would give 4), the same without a
+    # breakdown
+    cells = {key: values.cell("vehicle_stock_units_avg", MARCH, key) for key in ("store-a", "store-b", None)}
+    assert {key: (cell.numerator, cell.denominator, cell.value) for key, cell in cells.items()} == {
+        "store-a": (50, 2, 25),
+        "store-b": (22, 2, 11),
+        None: (72, 3, 24),
+    }
+    assert cells[None] == overall
+
+
 def test_days_of_supply_vector(cast, batch, executive):
     # §9: 54,551 units in stock, 8,255 sold over 26 days: 317.5 a day, 171.8 days; a 26-day range
     _stock(batch, cast.store_a, date(2026, 3, 20), 54_551, 1)
