@@ -114,17 +114,16 @@ GROUP BY GROUPING SETS ((period, store_id), (period))
 # nearly verbatim (percentile_cont for quantile_cont, parameters for $now); SQLite has neither GROUPING
 # SETS nor a percentile, so the "all stores" rows are a second grouping (UNION ALL) and the first-response
 # values are gathered with group_concat and interpolated in Python, as the engine does.
-POSTGRES_OFFSET = "INTERVAL '8 hours'"
-POSTGRES_REQUESTS = f"""
-SELECT date_trunc('month', created_at AT TIME ZONE {POSTGRES_OFFSET}) AS period, store_id,
+# One text per dataset; {period}, {key}, {percentiles} and {grouping} are the dialect's.
+REQUESTS_STATEMENT = """
+SELECT {period} AS period, {key} AS store,
   count(*) AS received,
   count(*) FILTER (WHERE (first_response_minutes IS NOT NULL OR status <> 'cancelled')
                    AND (created_at <= %(day_before)s OR first_response_minutes IS NOT NULL)) AS judged,
   count(*) FILTER (WHERE first_response_minutes <= 1440
                    AND (created_at <= %(day_before)s OR first_response_minutes IS NOT NULL)) AS met,
   avg(first_response_minutes) AS fr_mean,
-  percentile_cont(0.5) WITHIN GROUP (ORDER BY first_response_minutes) AS fr_p50,
-  percentile_cont(0.9) WITHIN GROUP (ORDER BY first_response_minutes) AS fr_p90,
+  {percentiles},
   count(*) FILTER (WHERE response_due_at IS NOT NULL AND (response_due_at <= %(now)s
                    OR first_response_minutes IS NOT NULL OR response_breached)) AS sla_r_n,
   count(*) FILTER (WHERE response_due_at IS NOT NULL AND first_response_minutes IS NOT NULL
@@ -134,55 +133,46 @@ SELECT date_trunc('month', created_at AT TIME ZONE {POSTGRES_OFFSET}) AS period,
   count(*) FILTER (WHERE resolution_due_at IS NOT NULL AND resolved_at IS NOT NULL
                    AND NOT resolution_breached) AS sla_s_ok
 FROM service_ticket WHERE created_at >= %(since)s AND created_at < %(until)s
-GROUP BY GROUPING SETS ((period, store_id), (period))
+GROUP BY {grouping}
 """
-POSTGRES_RESOLUTIONS = f"""
-SELECT date_trunc('month', resolved_at AT TIME ZONE {POSTGRES_OFFSET}) AS period, store_id,
+RESOLUTIONS_STATEMENT = """
+SELECT {period} AS period, {key} AS store,
   count(*) AS resolved, avg(resolution_minutes) AS mttr,
   count(*) FILTER (WHERE resolved_at <= %(month_before)s) AS settled,
   count(*) FILTER (WHERE resolved_at <= %(month_before)s AND reopen_count >= 1) AS reopened
 FROM service_ticket WHERE resolved_at >= %(since)s AND resolved_at < %(until)s
-GROUP BY GROUPING SETS ((period, store_id), (period))
+GROUP BY {grouping}
 """
+POSTGRES_MONTH = "date_trunc('month', {column} AT TIME ZONE INTERVAL '8 hours')"
+POSTGRES_PERCENTILES = (
+    "percentile_cont(0.5) WITHIN GROUP (ORDER BY first_response_minutes) AS fr_p50,\n"
+    "  percentile_cont(0.9) WITHIN GROUP (ORDER BY first_response_minutes) AS fr_p90"
+)
 SQLITE_MONTH = "date({column}, '+480 minutes', 'start of month')"
-SQLITE_REQUESTS_SELECT = f"""
-SELECT {SQLITE_MONTH.format(column="created_at")} AS period, {{key}} AS store,
-  count(*) AS received,
-  count(*) FILTER (WHERE (first_response_minutes IS NOT NULL OR status <> 'cancelled')
-                   AND (created_at <= %(day_before)s OR first_response_minutes IS NOT NULL)) AS judged,
-  count(*) FILTER (WHERE first_response_minutes <= 1440
-                   AND (created_at <= %(day_before)s OR first_response_minutes IS NOT NULL)) AS met,
-  avg(first_response_minutes) AS fr_mean,
-  group_concat(first_response_minutes) AS fr_values,
-  count(*) FILTER (WHERE response_due_at IS NOT NULL AND (response_due_at <= %(now)s
-                   OR first_response_minutes IS NOT NULL OR response_breached)) AS sla_r_n,
-  count(*) FILTER (WHERE response_due_at IS NOT NULL AND first_response_minutes IS NOT NULL
-                   AND NOT response_breached) AS sla_r_ok,
-  count(*) FILTER (WHERE resolution_due_at IS NOT NULL AND (resolution_due_at <= %(now)s
-                   OR resolved_at IS NOT NULL OR resolution_breached)) AS sla_s_n,
-  count(*) FILTER (WHERE resolution_due_at IS NOT NULL AND resolved_at IS NOT NULL
-                   AND NOT resolution_breached) AS sla_s_ok
-FROM service_ticket WHERE created_at >= %(since)s AND created_at < %(until)s
-GROUP BY {{grouping}}
-"""
-SQLITE_REQUESTS = (
-    SQLITE_REQUESTS_SELECT.format(key="store_id", grouping="period, store_id")
-    + " UNION ALL "
-    + SQLITE_REQUESTS_SELECT.format(key="NULL", grouping="period")
-)
-SQLITE_RESOLUTIONS_SELECT = f"""
-SELECT {SQLITE_MONTH.format(column="resolved_at")} AS period, {{key}} AS store,
-  count(*) AS resolved, avg(resolution_minutes) AS mttr,
-  count(*) FILTER (WHERE resolved_at <= %(month_before)s) AS settled,
-  count(*) FILTER (WHERE resolved_at <= %(month_before)s AND reopen_count >= 1) AS reopened
-FROM service_ticket WHERE resolved_at >= %(since)s AND resolved_at < %(until)s
-GROUP BY {{grouping}}
-"""
-SQLITE_RESOLUTIONS = (
-    SQLITE_RESOLUTIONS_SELECT.format(key="store_id", grouping="period, store_id")
-    + " UNION ALL "
-    + SQLITE_RESOLUTIONS_SELECT.format(key="NULL", grouping="period")
-)
+
+
+def _postgres(statement: str, column: str) -> str:
+    return statement.format(
+        period=POSTGRES_MONTH.format(column=column),
+        key="store_id",
+        percentiles=POSTGRES_PERCENTILES,
+        grouping="GROUPING SETS ((period, store_id), (period))",
+    )
+
+
+def _sqlite(statement: str, column: str) -> str:
+    """The stores' rows, then the "all stores" rows as a second grouping."""
+    period, values = SQLITE_MONTH.format(column=column), "group_concat(first_response_minutes) AS fr_values"
+    return " UNION ALL ".join(
+        statement.format(period=period, key=key, percentiles=values, grouping=grouping)
+        for key, grouping in (("store_id", "period, store_id"), ("NULL", "period"))
+    )
+
+
+POSTGRES_REQUESTS = _postgres(REQUESTS_STATEMENT, "created_at")
+POSTGRES_RESOLUTIONS = _postgres(RESOLUTIONS_STATEMENT, "resolved_at")
+SQLITE_REQUESTS = _sqlite(REQUESTS_STATEMENT, "created_at")
+SQLITE_RESOLUTIONS = _sqlite(RESOLUTIONS_STATEMENT, "resolved_at")
 
 
 def same_statements_here(parameters: dict) -> list[list[tuple]]:
