@@ -113,8 +113,8 @@ GROUP BY GROUPING SETS ((period, store_id), (period))
 # the database itself needs for this aggregation, whatever engine writes the SQL. PostgreSQL takes them
 # nearly verbatim (percentile_cont for quantile_cont, parameters for $now); SQLite has neither GROUPING
 # SETS nor a percentile, so the "all stores" rows are a second grouping (UNION ALL) and the first-response
-# values are gathered with group_concat and interpolated in Python, as the engine does.
-# One text per dataset; {period}, {key}, {percentiles} and {grouping} are the dialect's.
+# values are gathered with group_concat and interpolated in Python, as the engine does. One text per
+# dataset; its {period}, {key}, {percentiles} and {grouping} are filled in with the dialect's.
 REQUESTS_STATEMENT = """
 SELECT {period} AS period, {key} AS store,
   count(*) AS received,
